@@ -1,0 +1,1 @@
+"""Declarative label stocks and document layouts, read by `pharmacy.labels`."""

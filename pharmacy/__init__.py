@@ -1,0 +1,125 @@
+"""LDN order and label service: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from . import config, logs
+from .extensions import database
+
+MAX_BODY_BYTES = 64 * 1024
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+log = logging.getLogger("pharmacy.http")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=config.instance_path(), instance_relative_config=True)
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    register_settings(app)
+    os.makedirs(app.instance_path, exist_ok=True)  # home of the embedded database
+    logs.configure(app.config["LOG_LEVEL"])
+    database.init_app(app)
+    register_request_ids(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    return app
+
+
+def register_settings(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if not app.config.get("SECRET_KEY"):
+        # Sessions then last only as long as this process; production sets SECRET_KEY.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.json.sort_keys = False
+
+
+def register_request_ids(app: Flask) -> None:
+    """Every request gets an id, returned to the caller and carried into logs and tasks."""
+
+    @app.before_request
+    def _start() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        log.info(
+            "request",
+            extra={
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - g.get("started", 0)) * 1000, 2),
+            },
+        )
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import blueprint as api
+
+    app.register_blueprint(api)
+
+    @app.get("/healthz")
+    def health():
+        database.session.execute(text("SELECT 1"))  # a dead database answers 503
+        return jsonify(status="ok")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .api.errors import ApiError
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if not _wants_json():
+            return error
+        codes = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"}
+        messages = {413: f"the body is over {MAX_BODY_BYTES // 1024} KiB"}
+        return ApiError(
+            error.code or 500,
+            codes.get(error.code or 0, "http_error"),
+            messages.get(error.code or 0, error.description or error.name),
+        ).response()
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(error: DBAPIError):
+        database.session.rollback()
+        log.error("database unavailable", extra={"request_id": g.get("request_id")})
+        return ApiError(
+            503,
+            "unavailable",
+            "the pharmacy's database is unavailable; try again shortly",
+            headers={"Retry-After": "5"},
+        ).response()
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unexpected error", extra={"request_id": g.get("request_id")})
+        return ApiError(
+            500,
+            "internal_error",
+            "the service failed; the request id in X-Request-ID helps us find out why",
+        ).response()

@@ -1,0 +1,29 @@
+"""Bearer API keys: a key names one clinic, and the clinic is all the API will show."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from pharmacy.extensions import database
+from pharmacy.services import Actor, api_keys
+
+from .errors import ApiError
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="prescriber-api"'}
+
+
+def require_clinic() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(
+            401,
+            "unauthorized",
+            "send your API key as 'Authorization: Bearer <key>'",
+            headers=_CHALLENGE,
+        )
+    clinic = api_keys.clinic_for_key(database.session, key.strip())
+    if clinic is None:
+        raise ApiError(401, "unauthorized", "the API key is unknown or revoked", headers=_CHALLENGE)
+    g.clinic_id = clinic.id
+    g.actor = Actor("clinic", str(clinic.id), clinic.name)

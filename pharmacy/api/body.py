@@ -1,0 +1,63 @@
+"""Reading a JSON request body strictly: what is not plain JSON is refused, not guessed."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from flask import request
+
+from .errors import ApiError
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def read_json(*, optional: bool = False) -> Any:
+    """The body as JSON, with every non-integer number as an exact Decimal."""
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH raises 413
+    if not raw and optional:
+        return {}
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_refuse_duplicates,
+        )
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed_json", "the body is not UTF-8 text") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "the body is nested too deeply") from None
+    except ValueError as error:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {error}") from None
+
+
+def plain(value: Any) -> Any:
+    """The parsed body with Decimals as floats, for storing it as the clinic sent it."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def canonical(value: Any) -> bytes:
+    """One byte string per meaning, so a retried body matches its first sending."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()

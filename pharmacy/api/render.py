@@ -1,0 +1,60 @@
+"""A prescription as the clinic sees it (the shape `PrescriptionOut` documents)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pharmacy.models import Prescription
+
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT))
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def prescription(p: Prescription) -> dict[str, Any]:
+    sent = p.as_sent
+    return {
+        "id": str(p.uid),
+        "rx_number": p.rx_number,
+        "status": p.status,
+        "prescriber": sent["prescriber"],
+        "patient": sent["patient"],
+        "medication": {
+            "dosage_form": p.dosage_form,
+            "strength_mg": _number(p.strength_mg),
+        },
+        "directions": {
+            "times_per_day": p.times_per_day,
+            "steps": [{"dose_mg": _number(s.dose_mg), "days": s.days} for s in p.steps],
+        },
+        "days_supply": p.days_supply,
+        "refills": p.refills,
+        "written_on": p.written_on.isoformat(),
+        "diagnosis": p.diagnosis,
+        "notes": p.notes,
+        "quantity": {"value": str(p.quantity.normalize()), "unit": p.quantity_unit}
+        if p.quantity is not None
+        else None,
+        "beyond_use_date": p.beyond_use_date.isoformat() if p.beyond_use_date else None,
+        "price": {"total": money(p.price_total), "currency": "USD", "lines": []}
+        if p.price_total is not None
+        else None,
+        "alerts": [
+            {
+                "code": a.code,
+                "severity": a.severity,
+                "detail": a.detail,
+                "resolution": a.resolution,
+            }
+            for a in p.alerts
+        ],
+        "created_at": p.created_at.isoformat(),
+        "updated_at": p.updated_at.isoformat(),
+    }

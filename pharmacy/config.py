@@ -1,0 +1,30 @@
+"""Configuration read from the environment (see the README's table)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("PHARMACY_INSTANCE", DEFAULT_INSTANCE)).resolve()
+
+
+def from_environment() -> dict[str, object]:
+    """Every setting with its default: the embedded SQLite database and broker."""
+    instance = instance_path()
+    env = os.environ.get
+    return {
+        "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{instance / 'pharmacy.sqlite'}",
+        "BROKER_URL": env("BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.sqlite'}",
+        "SECRET_KEY": env("SECRET_KEY"),
+        "PHARMACY_NAME": env("PHARMACY_NAME", "Demo Compounding Pharmacy"),
+        "PHARMACY_ADDRESS": env("PHARMACY_ADDRESS", "100 High St, Columbus, OH 43215"),
+        "PHARMACY_PHONE": env("PHARMACY_PHONE", "614-555-0123"),
+        # Dates on prescriptions ("not in the future") are the pharmacy's dates, not UTC's.
+        "PHARMACY_TIMEZONE": env("PHARMACY_TIMEZONE", "America/New_York"),
+        "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        "INSTANCE_PATH": str(instance),
+    }

@@ -1,0 +1,70 @@
+"""Engines and sessions, for the web app, the workers and the command line alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **options: object) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **options)
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", 5)
+    options.setdefault("max_overflow", 10)
+    return create_engine(url, **options)
+
+
+def _sqlite_engine(url: str, **options: object) -> Engine:
+    """SQLite for the embedded default, made safe for a web process and a worker at once.
+
+    Each transaction takes the write lock when it begins (BEGIN IMMEDIATE), so two
+    writers queue behind each other instead of failing half-way with "database is
+    locked"; WAL lets readers go on meanwhile.
+    """
+    engine = create_engine(url, connect_args={"timeout": 30}, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" hook issues BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def find_or_insert(
+    session: Session, table: Table, match: dict[str, Any], values: dict[str, Any]
+) -> tuple[int, bool]:
+    """The id of the row matching `match`, inserting `match | values` if there is none.
+
+    Looks before it writes, so the common case (the row exists) takes no row lock, and
+    two requests inserting the same row at once both end with the one row.
+    Returns (id, found) where `found` says the row was already there.
+    """
+    where = [table.c[name] == value for name, value in match.items()]
+    existing = session.execute(select(table.c.id).where(*where)).scalar()
+    if existing is not None:
+        return existing, True
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(**match, **values).on_conflict_do_nothing()
+    inserted = session.execute(statement.returning(table.c.id)).scalar()
+    if inserted is not None:
+        return inserted, False
+    return session.execute(select(table.c.id).where(*where)).scalar_one(), True

@@ -1,0 +1,191 @@
+"""An LDN prescription as the pharmacy understands it, and the rules it must meet.
+
+Single values are checked by the `*_problem` functions (the API's schema calls them,
+so the rule and its wording live here once); rules that tie several fields together
+are checked by `prescription_problems`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+MIN_DOSE_MG = Decimal("0.5")
+MAX_DOSE_MG = Decimal("4.5")
+MAX_DOSE_DECIMALS = 2
+DEFAULT_DAYS_SUPPLY = 30
+MAX_DAYS_SUPPLY = 90
+MAX_REFILLS = 11
+MAX_TIMES_PER_DAY = 4
+OLDEST_PRESCRIPTION = timedelta(days=365)
+OLDEST_PATIENT_YEARS = 130
+
+
+class DosageForm(enum.StrEnum):
+    CAPSULE = "capsule"  # strength is mg per capsule
+    ORAL_LIQUID = "oral_liquid"  # strength is mg per mL
+
+    @property
+    def unit(self) -> str:
+        return "capsule" if self is DosageForm.CAPSULE else "mL"
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    city: str
+    state: str
+    postal_code: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True)
+class Prescriber:
+    npi: str
+    first_name: str
+    last_name: str
+    phone: str
+    dea: str | None = None
+
+
+@dataclass(frozen=True)
+class MedicationInUse:
+    """One line of the patient's medication list, as the clinic wrote it."""
+
+    name: str
+    rxnorm: str | None = None
+
+
+@dataclass(frozen=True)
+class Patient:
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    phone: str | None = None
+    address: Address | None = None
+    allergies: tuple[str, ...] = ()
+    medications: tuple[MedicationInUse, ...] = ()
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DirectionStep:
+    dose_mg: Decimal
+    days: int
+
+
+@dataclass(frozen=True)
+class Directions:
+    steps: tuple[DirectionStep, ...]
+    times_per_day: int = 1
+
+    @property
+    def is_titration(self) -> bool:
+        return len(self.steps) > 1
+
+
+@dataclass(frozen=True)
+class PrescriptionOrder:
+    """What a prescriber asks the pharmacy to compound."""
+
+    prescriber: Prescriber
+    patient: Patient
+    dosage_form: DosageForm
+    strength_mg: Decimal
+    directions: Directions
+    written_on: date
+    days_supply: int = DEFAULT_DAYS_SUPPLY
+    refills: int = 0
+    diagnosis: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a prescription is refused, tied to the field a clinic must fix."""
+
+    field: str
+    message: str
+
+
+@dataclass
+class _Problems:
+    found: list[Problem] = field(default_factory=list)
+
+    def add(self, where: str, message: str | None) -> None:
+        if message:
+            self.found.append(Problem(where, message))
+
+
+def dose_problem(value: Decimal) -> str | None:
+    """Why `value` is not an LDN amount in mg (a strength or a dose), or None."""
+    if not value.is_finite():
+        return "must be a number"
+    if value < MIN_DOSE_MG or value > MAX_DOSE_MG:
+        return f"must be between {MIN_DOSE_MG} and {MAX_DOSE_MG} mg (low dose naltrexone)"
+    if value != value.quantize(Decimal(1).scaleb(-MAX_DOSE_DECIMALS)):
+        return f"must have at most {MAX_DOSE_DECIMALS} decimals"
+    return None
+
+
+def days_supply_problem(value: int) -> str | None:
+    if not 1 <= value <= MAX_DAYS_SUPPLY:
+        return f"must be between 1 and {MAX_DAYS_SUPPLY} days"
+    return None
+
+
+def refills_problem(value: int) -> str | None:
+    if not 0 <= value <= MAX_REFILLS:
+        return f"must be between 0 and {MAX_REFILLS}"
+    return None
+
+
+def times_per_day_problem(value: int) -> str | None:
+    if not 1 <= value <= MAX_TIMES_PER_DAY:
+        return f"must be between 1 and {MAX_TIMES_PER_DAY}"
+    return None
+
+
+def step_days_problem(value: int) -> str | None:
+    if not 1 <= value <= MAX_DAYS_SUPPLY:
+        return f"must be between 1 and {MAX_DAYS_SUPPLY} days"
+    return None
+
+
+def prescription_problems(order: PrescriptionOrder, today: date) -> list[Problem]:
+    """The rules that tie fields together; an empty list means the order can be taken."""
+    problems = _Problems()
+    steps = order.directions.steps
+    total_days = sum(step.days for step in steps)
+    if total_days != order.days_supply:
+        problems.add(
+            "directions.steps",
+            f"the steps' days add up to {total_days} but days_supply is {order.days_supply}",
+        )
+    for index, step in enumerate(steps):
+        where = f"directions.steps[{index}].dose_mg"
+        per_unit = step.dose_mg / order.strength_mg
+        if order.dosage_form is DosageForm.CAPSULE and per_unit != per_unit.to_integral_value():
+            problems.add(
+                where,
+                f"{step.dose_mg} mg is not a whole number of {order.strength_mg} mg capsules",
+            )
+        daily = step.dose_mg * order.directions.times_per_day
+        if daily > MAX_DOSE_MG:
+            problems.add(
+                where,
+                f"{step.dose_mg} mg taken {order.directions.times_per_day} times a day is "
+                f"{daily} mg a day, above the low dose limit of {MAX_DOSE_MG} mg a day",
+            )
+    if order.written_on > today:
+        problems.add("written_on", "must not be in the future")
+    elif order.written_on < today - OLDEST_PRESCRIPTION:
+        problems.add("written_on", "must not be older than one year")
+    born = order.patient.date_of_birth
+    if born > today:
+        problems.add("patient.date_of_birth", "must not be in the future")
+    elif born.year < today.year - OLDEST_PATIENT_YEARS:
+        problems.add("patient.date_of_birth", f"is more than {OLDEST_PATIENT_YEARS} years ago")
+    return problems.found

@@ -1,0 +1,42 @@
+"""Prescribers and patients, as the clinics identify them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Prescriber(Base):
+    __tablename__ = "prescribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(30))
+    dea: Mapped[str | None] = mapped_column(String(9))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Patient(Base):
+    """A clinic's patient; the same name and birth date at the same clinic is one patient."""
+
+    __tablename__ = "patients"
+    __table_args__ = (UniqueConstraint("clinic_id", "last_name", "first_name", "date_of_birth"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date]
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    allergies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    medications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

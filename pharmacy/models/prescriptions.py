@@ -1,0 +1,107 @@
+"""A prescription, its direction steps, its status history and its alerts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Identity, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .clinics import Clinic
+from .people import Patient, Prescriber
+
+RX_NUMBER_START = 1000001
+
+
+class Prescription(Base):
+    """The integer key is the Rx number the pharmacy prints; `uid` is what clinics see,
+    so ids cannot be guessed or counted from outside."""
+
+    __tablename__ = "prescriptions"
+    __table_args__ = (
+        Index("ix_prescriptions_clinic_created", "clinic_id", "created_at"),
+        Index("ix_prescriptions_status_id", "status", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Identity(start=RX_NUMBER_START), primary_key=True)
+    uid: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    prescriber_id: Mapped[int] = mapped_column(ForeignKey("prescribers.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    dosage_form: Mapped[str] = mapped_column(String(20))
+    strength_mg: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    times_per_day: Mapped[int]
+    days_supply: Mapped[int]
+    refills: Mapped[int]
+    written_on: Mapped[date]
+    diagnosis: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # The order exactly as the clinic sent it: the legal record of what was received.
+    as_sent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
+    quantity_unit: Mapped[str | None] = mapped_column(String(10))
+    beyond_use_date: Mapped[date | None]
+    price_total: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    price_list_id: Mapped[int | None] = mapped_column(ForeignKey("price_lists.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    clinic: Mapped[Clinic] = relationship()
+    prescriber: Mapped[Prescriber] = relationship()
+    patient: Mapped[Patient] = relationship()
+    steps: Mapped[list[DirectionStep]] = relationship(
+        order_by="DirectionStep.position", cascade="all, delete-orphan"
+    )
+    status_history: Mapped[list[StatusChange]] = relationship(
+        order_by="StatusChange.id", cascade="all, delete-orphan"
+    )
+    alerts: Mapped[list[Alert]] = relationship(order_by="Alert.id", cascade="all, delete-orphan")
+
+    @property
+    def rx_number(self) -> str:
+        return str(self.id)
+
+
+class DirectionStep(Base):
+    __tablename__ = "direction_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), index=True)
+    position: Mapped[int]
+    dose_mg: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    days: Mapped[int]
+
+
+class StatusChange(Base):
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """A screening finding; a hard stop holds the order until a pharmacist resolves it."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    severity: Mapped[str] = mapped_column(String(20))  # hard_stop | caution | info
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolution: Mapped[str | None] = mapped_column(String(20))  # overridden | rejected
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolved_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None]

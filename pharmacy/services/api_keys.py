@@ -1,0 +1,61 @@
+"""Clinic API keys: random, prefixed, stored only as a SHA-256 hash, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy.models import ApiKey, Clinic, utcnow
+
+from . import Actor, NotFound, audit
+
+KEY_PREFIX = "ldn_"
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def clinic_named(session: Session, name: str, *, create: bool = False) -> Clinic:
+    clinic = session.scalar(select(Clinic).where(Clinic.name == name))
+    if clinic is None:
+        if not create:
+            raise NotFound(f"no clinic named {name!r}")
+        clinic = Clinic(name=name)
+        session.add(clinic)
+        session.flush()
+    return clinic
+
+
+def create_api_key(session: Session, clinic: Clinic, actor: Actor) -> tuple[ApiKey, str]:
+    """Make a key for `clinic`; the plaintext is returned once and never stored."""
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(clinic=clinic, prefix=plaintext[:12], key_hash=hash_key(plaintext))
+    session.add(key)
+    session.flush()
+    audit.record(session, actor, "api_key.created", clinic_id=clinic.id, key_prefix=key.prefix)
+    return key, plaintext
+
+
+def clinic_for_key(session: Session, plaintext: str) -> Clinic | None:
+    """The clinic a presented key belongs to, or None for an unknown or revoked key."""
+    if not plaintext.startswith(KEY_PREFIX) or len(plaintext) > 100:
+        return None
+    return session.scalar(
+        select(Clinic)
+        .join(ApiKey)
+        .where(ApiKey.key_hash == hash_key(plaintext), ApiKey.revoked_at.is_(None))
+    )
+
+
+def revoke_api_key(session: Session, prefix: str, actor: Actor) -> ApiKey:
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None:
+        raise NotFound(f"no API key starts with {prefix!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(session, actor, "api_key.revoked", clinic_id=key.clinic_id, key_prefix=prefix)
+    return key

@@ -1,0 +1,275 @@
+"""Taking in, finding and cancelling prescriptions for a clinic."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from pharmacy.database import find_or_insert
+from pharmacy.domain.prescription import PrescriptionOrder, prescription_problems
+from pharmacy.domain.workflow import FINAL, Status
+from pharmacy.models import (
+    DirectionStep,
+    IdempotencyKey,
+    Patient,
+    Prescriber,
+    Prescription,
+    StatusChange,
+)
+
+from . import Actor, Conflict, Invalid, NotFound, audit, outbox
+
+Render = Callable[[Prescription], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Submission:
+    prescription_uid: str
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    key: str
+    request_hash: str
+
+
+def submit(
+    session: Session,
+    clinic_id: int,
+    order: PrescriptionOrder,
+    *,
+    as_sent: dict[str, Any],
+    actor: Actor,
+    today: date,
+    render: Render,
+    idempotency: IdempotencyClaim | None = None,
+    request_id: str | None = None,
+) -> Submission:
+    """Store a new prescription as `received`, with its audit event and outbox row, in
+    one transaction. With an idempotency key, a repeat of the same request gets the first
+    answer back and makes no second order, however many arrive at once."""
+    problems = prescription_problems(order, today)
+    if problems:
+        raise Invalid(problems)
+    if idempotency is not None:
+        earlier = _claim(session, clinic_id, idempotency)
+        if earlier is not None:
+            return earlier
+    prescription = _store(session, clinic_id, order, as_sent, actor)
+    audit.record(
+        session,
+        actor,
+        "prescription.received",
+        prescription_id=prescription.id,
+        request_id=request_id,
+        rx_number=prescription.rx_number,
+    )
+    outbox.enqueue(
+        session,
+        outbox.PRESCRIPTION_RECEIVED,
+        {"prescription_id": prescription.id},
+        request_id=request_id,
+    )
+    body = render(prescription)
+    if idempotency is not None:
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.clinic_id == clinic_id, IdempotencyKey.key == idempotency.key)
+            .values(prescription_id=prescription.id, response_body=body)
+        )
+    session.commit()
+    return Submission(str(prescription.uid), body)
+
+
+def _claim(session: Session, clinic_id: int, claim: IdempotencyClaim) -> Submission | None:
+    """Take the key for this request, or return the answer already given under it.
+
+    The insert waits for any transaction holding the same key, so by the time it
+    reports a clash the other request's order and answer are committed and readable.
+    """
+    _, found = find_or_insert(
+        session,
+        IdempotencyKey.__table__,
+        {"clinic_id": clinic_id, "key": claim.key},
+        {"request_hash": claim.request_hash},
+    )
+    if not found:
+        return None
+    earlier = session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.clinic_id == clinic_id, IdempotencyKey.key == claim.key
+        )
+    )
+    session.rollback()
+    if earlier is None or earlier.request_hash != claim.request_hash:
+        raise Conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request body",
+        )
+    body = earlier.response_body or {}
+    return Submission(str(body.get("id", "")), body, replayed=True)
+
+
+def _store(
+    session: Session,
+    clinic_id: int,
+    order: PrescriptionOrder,
+    as_sent: dict[str, Any],
+    actor: Actor,
+) -> Prescription:
+    prescriber = order.prescriber
+    prescriber_id, _ = find_or_insert(
+        session,
+        Prescriber.__table__,
+        {"npi": prescriber.npi},
+        {
+            "first_name": prescriber.first_name,
+            "last_name": prescriber.last_name,
+            "phone": prescriber.phone,
+            "dea": prescriber.dea,
+        },
+    )
+    patient_id = _patient_id(session, clinic_id, order)
+    prescription = Prescription(
+        clinic_id=clinic_id,
+        prescriber_id=prescriber_id,
+        patient_id=patient_id,
+        status=Status.RECEIVED,
+        dosage_form=order.dosage_form,
+        strength_mg=order.strength_mg,
+        times_per_day=order.directions.times_per_day,
+        days_supply=order.days_supply,
+        refills=order.refills,
+        written_on=order.written_on,
+        diagnosis=order.diagnosis,
+        notes=order.notes,
+        as_sent=as_sent,
+        steps=[
+            DirectionStep(position=index, dose_mg=step.dose_mg, days=step.days)
+            for index, step in enumerate(order.directions.steps)
+        ],
+        status_history=[StatusChange(to_status=Status.RECEIVED, actor=actor.label)],
+        alerts=[],
+    )
+    session.add(prescription)
+    session.flush()
+    return prescription
+
+
+def _patient_id(session: Session, clinic_id: int, order: PrescriptionOrder) -> int:
+    patient = order.patient
+    # The lists a clinic sends are the patient's current ones: screening reads them.
+    current = {
+        "phone": patient.phone,
+        "address": dataclasses.asdict(patient.address) if patient.address else None,
+        "allergies": list(patient.allergies),
+        "medications": [dataclasses.asdict(m) for m in patient.medications],
+        "conditions": list(patient.conditions),
+    }
+    patient_id, found = find_or_insert(
+        session,
+        Patient.__table__,
+        {
+            "clinic_id": clinic_id,
+            "last_name": patient.last_name,
+            "first_name": patient.first_name,
+            "date_of_birth": patient.date_of_birth,
+        },
+        current,
+    )
+    if found:
+        session.execute(update(Patient).where(Patient.id == patient_id).values(**current))
+    return patient_id
+
+
+def for_clinic(session: Session, clinic_id: int, uid: str) -> Prescription:
+    """One of the clinic's own prescriptions; another clinic's is simply not found."""
+    prescription = session.scalar(
+        select(Prescription)
+        .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
+        .options(selectinload(Prescription.steps), selectinload(Prescription.alerts))
+    )
+    if prescription is None:
+        raise NotFound("no such prescription for this clinic")
+    return prescription
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Prescription]
+    page: int
+    per_page: int
+    total: int
+
+
+def list_for_clinic(
+    session: Session, clinic_id: int, *, status: Status | None, page: int, per_page: int
+) -> Page:
+    """The clinic's prescriptions, newest first."""
+    where = [Prescription.clinic_id == clinic_id]
+    if status is not None:
+        where.append(Prescription.status == status)
+    total = session.scalar(select(func.count()).select_from(Prescription).where(*where)) or 0
+    items = session.scalars(
+        select(Prescription)
+        .where(*where)
+        .order_by(Prescription.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(selectinload(Prescription.steps), selectinload(Prescription.alerts))
+    ).all()
+    return Page(items, page, per_page, total)
+
+
+def cancel(
+    session: Session,
+    clinic_id: int,
+    uid: str,
+    *,
+    actor: Actor,
+    reason: str | None = None,
+    request_id: str | None = None,
+) -> Prescription:
+    """Cancel an order not yet dispensed. Cancelling a cancelled order changes nothing."""
+    prescription = session.scalar(
+        select(Prescription)
+        .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
+        .with_for_update()
+    )
+    if prescription is None:
+        raise NotFound("no such prescription for this clinic")
+    current = Status(prescription.status)
+    if current is Status.CANCELLED:
+        session.rollback()
+        return for_clinic(session, clinic_id, uid)
+    if current in FINAL:
+        raise Conflict("not_cancellable", f"the prescription is already {current.value}")
+    prescription.status = Status.CANCELLED
+    session.add(
+        StatusChange(
+            prescription_id=prescription.id,
+            from_status=current,
+            to_status=Status.CANCELLED,
+            actor=actor.label,
+            reason=reason,
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "prescription.cancelled",
+        prescription_id=prescription.id,
+        request_id=request_id,
+        from_status=current.value,
+        reason=reason,
+    )
+    session.commit()
+    return for_clinic(session, clinic_id, uid)

@@ -1,0 +1,135 @@
+"""The defaults of domain.md, loaded into the database where absent.
+
+They are data from then on: the pharmacy edits formulas, prices and settings (as new
+versions), and no code path reads these constants except to seed an empty database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy.models import Ingredient, MasterFormulationRecord, PriceList, Setting
+
+SEEDED_BY = "system:defaults"
+
+INGREDIENTS = [
+    {"code": "naltrexone_hcl", "name": "Naltrexone hydrochloride USP", "kind": "api", "unit": "mg"},
+    {
+        "code": "mcc_ph102",
+        "name": "Microcrystalline cellulose NF (Avicel PH-102)",
+        "kind": "filler",
+        "unit": "mg",
+    },
+    {
+        "code": "capsule_3_clear",
+        "name": "Capsule, hard gelatin, size #3, clear",
+        "kind": "capsule",
+        "unit": "each",
+    },
+    {
+        "code": "oral_vehicle_preserved",
+        "name": "Oral vehicle, aqueous, preserved",
+        "kind": "vehicle",
+        "unit": "mL",
+    },
+    {
+        "code": "vial_cap",
+        "name": "Amber vial with child-resistant cap",
+        "kind": "container",
+        "unit": "each",
+    },
+    {
+        "code": "amber_bottle",
+        "name": "Amber oral liquid bottle with child-resistant cap",
+        "kind": "container",
+        "unit": "each",
+    },
+]
+
+FORMULAS: list[dict[str, Any]] = [
+    {
+        "dosage_form": "capsule",
+        "name": "Naltrexone HCl capsules (LDN)",
+        "formula": {
+            "api": "naltrexone_hcl",
+            "api_reference_mw": "377.87",
+            "filler": "mcc_ph102",
+            "capsule": "capsule_3_clear",
+            "capsule_size": "3",
+            "fill_weight_mg": "225",
+            "overage_percent": "5",
+            "container": "vial_cap",
+            "bud_category": "nonaqueous_solid",
+            "storage": "Store at room temperature, 20-25 °C, in a dry place.",
+            "never_use": ["calcium carbonate"],
+            "release": "immediate",
+        },
+    },
+    {
+        "dosage_form": "oral_liquid",
+        "name": "Naltrexone HCl oral liquid (LDN)",
+        "formula": {
+            "api": "naltrexone_hcl",
+            "api_reference_mw": "377.87",
+            "vehicle": "oral_vehicle_preserved",
+            "overage_percent": "5",
+            "container": "amber_bottle",
+            "bud_category": "aqueous_preserved",
+            "storage": "Store at room temperature or in the refrigerator. Shake well.",
+            "auxiliary": ["Shake well before each dose."],
+        },
+    },
+]
+
+PRICES: dict[str, Any] = {
+    "naltrexone_hcl_per_mg": "0.03",
+    "mcc_per_g": "0.05",
+    "capsule_each": "0.03",
+    "vial_cap_each": "0.50",
+    "oral_vehicle_per_ml": "0.04",
+    "amber_bottle_each": "0.80",
+    "markup": "2.0",
+    "compounding_fee": {"capsule": "12.00", "oral_liquid": "10.00"},
+    "dispensing_fee": "5.00",
+    "minimum_price": "20.00",
+}
+
+SETTINGS: dict[str, Any] = {
+    "minimum_weighable_quantity_mg": "120",
+    "bottle_sizes_ml": [30, 60, 120, 180, 240],
+    "beyond_use_days": {
+        "aqueous_unpreserved": 14,
+        "aqueous_preserved": 35,
+        "nonaqueous_liquid": 90,
+        "nonaqueous_solid": 180,
+    },
+    "verifier_may_be_compounder": False,
+}
+
+
+def load_defaults(session: Session) -> list[str]:
+    """Insert whatever default is missing; returns what was added, for the operator."""
+    added: list[str] = []
+    known = set(session.scalars(select(Ingredient.code)))
+    for item in INGREDIENTS:
+        if item["code"] not in known:
+            session.add(Ingredient(**item))
+            added.append(f"ingredient {item['code']}")
+    forms = set(session.scalars(select(MasterFormulationRecord.dosage_form)))
+    for record in FORMULAS:
+        if record["dosage_form"] not in forms:
+            session.add(MasterFormulationRecord(version=1, created_by=SEEDED_BY, **record))
+            added.append(f"master formulation record {record['dosage_form']} v1")
+    if session.scalar(select(PriceList.id).limit(1)) is None:
+        session.add(PriceList(version=1, prices=PRICES, created_by=SEEDED_BY))
+        added.append("price list v1")
+    settings = set(session.scalars(select(Setting.key)))
+    for key, value in SETTINGS.items():
+        if key not in settings:
+            session.add(Setting(key=key, value=value))
+            added.append(f"setting {key}")
+    session.commit()
+    return added

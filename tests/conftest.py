@@ -1,0 +1,159 @@
+"""Fixtures: a real database per backend (PostgreSQL and SQLite), migrated by Alembic.
+
+PostgreSQL: a fresh database is created for the run on the server named by
+TEST_DATABASE_URL (default: this machine's, database `test`) and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from pharmacy import create_app
+from pharmacy.clock import pharmacy_today
+from pharmacy.extensions import database
+from pharmacy.migrations import upgrade
+from pharmacy.services import SYSTEM, api_keys
+from pharmacy.services.reference_data import load_defaults
+
+SERVER_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    server = make_url(SERVER_URL)
+    name = f"ldn_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'pharmacy.sqlite'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def database_url(request) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        }
+    )
+    with app.app_context():
+        load_defaults(database.session)
+    yield app
+    database.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield database.session
+
+
+@pytest.fixture
+def today(app) -> date:
+    return pharmacy_today(app.config)
+
+
+@dataclass
+class ClinicAccess:
+    id: int
+    name: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def make_clinic(app, name: str | None = None) -> ClinicAccess:
+    with app.app_context():
+        session = database.session
+        clinic = api_keys.clinic_named(
+            session, name or f"Clinic {uuid.uuid4().hex[:8]}", create=True
+        )
+        _, key = api_keys.create_api_key(session, clinic, SYSTEM)
+        session.commit()
+        return ClinicAccess(clinic.id, clinic.name, key)
+
+
+@pytest.fixture
+def clinic(app) -> ClinicAccess:
+    return make_clinic(app)
+
+
+@pytest.fixture
+def other_clinic(app) -> ClinicAccess:
+    return make_clinic(app)
+
+
+VALID_PRESCRIPTION = {
+    "prescriber": {
+        "npi": "1234567893",
+        "first_name": "Joe",
+        "last_name": "Example",
+        "phone": "614-555-0100",
+    },
+    "patient": {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "date_of_birth": "1980-01-02",
+        "phone": "614-555-0199",
+        "address": {
+            "line1": "1 Main St",
+            "city": "Columbus",
+            "state": "OH",
+            "postal_code": "43212",
+        },
+        "allergies": ["sulfa"],
+        "medications": ["levothyroxine 50 mcg daily"],
+        "conditions": ["fibromyalgia"],
+    },
+    "medication": {"dosage_form": "capsule", "strength_mg": 1.5},
+    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 30}]},
+    "days_supply": 30,
+    "refills": 2,
+    "written_on": "2026-11-20",
+    "diagnosis": "M79.7",
+    "notes": "free text for the pharmacist",
+}
+
+
+@pytest.fixture
+def prescription(today) -> dict:
+    """A fresh copy of the api.md example, written yesterday so it is always current."""
+    body = copy.deepcopy(VALID_PRESCRIPTION)
+    body["written_on"] = (today - timedelta(days=1)).isoformat()
+    return body
