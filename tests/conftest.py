@@ -157,3 +157,35 @@ def prescription(today) -> dict:
     body = copy.deepcopy(VALID_PRESCRIPTION)
     body["written_on"] = (today - timedelta(days=1)).isoformat()
     return body
+
+
+@pytest.fixture
+def stored(app):
+    """A snapshot of what the database holds, to prove a refusal wrote nothing."""
+    from sqlalchemy import func, select
+
+    from pharmacy.models import (
+        AuditEvent,
+        IdempotencyKey,
+        OutboxMessage,
+        Patient,
+        Prescriber,
+        Prescription,
+    )
+
+    def snapshot() -> dict[str, int]:
+        with app.app_context():
+            session = database.session
+            return {
+                model.__tablename__: session.scalar(select(func.count()).select_from(model))
+                for model in (
+                    Prescription,
+                    AuditEvent,
+                    OutboxMessage,
+                    Patient,
+                    Prescriber,
+                    IdempotencyKey,
+                )
+            }
+
+    return snapshot

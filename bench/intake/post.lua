@@ -1,0 +1,26 @@
+-- wrk script for bench/intake: every request POSTs the same prescription with a
+-- clinic's API key (no Idempotency-Key, so each one makes a new order).
+-- Arguments after "--": <api key> <path of the JSON body file>.
+
+function init(args)
+  -- init runs in each wrk thread's own Lua state, so every thread reads the body.
+  local file = assert(io.open(args[2], "rb"))
+  wrk.method = "POST"
+  wrk.body = file:read("*a")
+  file:close()
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. args[1]
+end
+
+-- One machine-readable line for run.py, so it need not parse wrk's human report.
+-- Latencies are in microseconds; `non_2xx` is wrk's "Non-2xx or 3xx responses".
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "non_2xx": %d, "connect_errors": %d, '
+      .. '"read_errors": %d, "write_errors": %d, "timeouts": %d, '
+      .. '"p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max
+  ))
+end
