@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .database import make_engine, make_sessionmaker
 
 
-class Database:
-    """An engine per app, a session per request, closed when the request ends."""
-
+@dataclass(frozen=True)
+class _Bound:
     engine: Engine
     sessions: sessionmaker[Session]
 
+
+class Database:
+    """An engine per app, a session per request (or task), closed when it ends.
+
+    The engine lives on the app, not here, so two apps (a test's and a worker's, say)
+    never share one.
+    """
+
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"], hide_parameters=True)
-        self.sessions = make_sessionmaker(self.engine)
-        app.extensions["database"] = self
+        engine = make_engine(app.config["DATABASE_URL"], hide_parameters=True)
+        app.extensions["database"] = _Bound(engine, make_sessionmaker(engine))
         app.teardown_appcontext(self._close)
+
+    @staticmethod
+    def bound(app: Flask) -> _Bound:
+        return app.extensions["database"]
+
+    @property
+    def engine(self) -> Engine:
+        return self.bound(current_app).engine
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
-            g.db_session = self.sessions()
+            g.db_session = self.bound(current_app).sessions()
         return g.db_session
 
     def _close(self, _error: BaseException | None) -> None:

@@ -6,6 +6,7 @@ TEST_DATABASE_URL (default: this machine's, database `test`) and dropped at the 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import uuid
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from pharmacy import create_app
+from pharmacy import config, create_app
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
@@ -29,19 +30,36 @@ SERVER_URL = os.environ.get(
 )
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
+@contextlib.contextmanager
+def fresh_postgresql_database() -> Iterator[str]:
+    """An empty database of its own on the test server, dropped afterwards."""
     server = make_url(SERVER_URL)
     name = f"ldn_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder) -> Iterator[str]:
+    if kind == "postgresql":
+        with fresh_postgresql_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    with fresh_postgresql_database() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +70,13 @@ def sqlite_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session", params=["postgresql", "sqlite"])
-def database_url(request) -> str:
-    return request.getfixturevalue(f"{request.param}_url")
+def database_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(request, database_kind) -> str:
+    return request.getfixturevalue(f"{database_kind}_url")
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +91,7 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         load_defaults(database.session)
     yield app
-    database.engine.dispose()
+    database.bound(app).engine.dispose()
 
 
 @pytest.fixture
@@ -83,8 +106,8 @@ def session(app):
 
 
 @pytest.fixture
-def today(app) -> date:
-    return pharmacy_today(app.config)
+def today() -> date:
+    return pharmacy_today(config.from_environment())
 
 
 @dataclass

@@ -52,4 +52,4 @@ celery_app = make_celery(flask_app)
 @worker_process_init.connect
 def _fresh_connections_after_fork(**_kwargs) -> None:
     # A forked child must not share the parent's database sockets.
-    database.engine.dispose(close=False)
+    database.bound(flask_app).engine.dispose(close=False)

@@ -1,0 +1,359 @@
+"""bench/intake: throughput of POST /api/v1/prescriptions against a bare Flask floor.
+
+    .venv/bin/python bench/intake/run.py [--duration 15] [--connections 8] [--workers 2]
+
+Makes a fresh PostgreSQL database, migrates it and adds a clinic API key, then for the
+bare floor (bare_app.py) and the real app in turn: starts it under gunicorn, warms it
+up and measures it with wrk. Prints requests/s, p50 and p99 for both and the ratio
+app/bare against the target; writes bench/results/intake.json. Exit status: 0 PASS,
+2 BELOW the target, 1 if the run itself failed. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bare_app import Base  # run.py's folder is on sys.path when run as a script
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from pharmacy import config
+from pharmacy.clock import pharmacy_today
+from pharmacy.database import make_engine
+from pharmacy.migrations import upgrade
+from pharmacy.services import SYSTEM, api_keys
+from pharmacy.services.reference_data import load_defaults
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RESULTS = ROOT / "bench" / "results" / "intake.json"
+SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PATH = "/api/v1/prescriptions"
+TARGET = 0.6  # the app must keep at least this share of the bare floor's throughput
+WARMUP_SECONDS = 5  # fills the connection pools and Python's caches before measuring
+
+# The api.md example, as tests/conftest.py's VALID_PRESCRIPTION (copied: the bench must
+# not import the test suite). `written_on` is set to yesterday when the run starts.
+PRESCRIPTION = {
+    "prescriber": {
+        "npi": "1234567893",
+        "first_name": "Joe",
+        "last_name": "Example",
+        "phone": "614-555-0100",
+    },
+    "patient": {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "date_of_birth": "1980-01-02",
+        "phone": "614-555-0199",
+        "address": {
+            "line1": "1 Main St",
+            "city": "Columbus",
+            "state": "OH",
+            "postal_code": "43212",
+        },
+        "allergies": ["sulfa"],
+        "medications": ["levothyroxine 50 mcg daily"],
+        "conditions": ["fibromyalgia"],
+    },
+    "medication": {"dosage_form": "capsule", "strength_mg": 1.5},
+    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 30}]},
+    "days_supply": 30,
+    "refills": 2,
+    "written_on": "2026-11-20",
+    "diagnosis": "M79.7",
+    "notes": "free text for the pharmacist",
+}
+
+
+class BenchFailed(Exception):
+    """The measurement cannot be trusted; the message says why."""
+
+
+def main() -> int:
+    options = parse_args()
+    # A SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so servers and database go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    wrk = ensure_wrk()
+    admin = create_engine(make_url(SERVER_URL), isolation_level="AUTOCOMMIT")
+    name = f"ldn_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+        key = prepare_database(url)
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as body_file:
+            json.dump(prescription_body(), body_file)
+            body_file.flush()
+            measure = Measure(wrk, options, url, key, body_file.name)
+            bare = measure.run(
+                "bare",
+                [f"--chdir={HERE}", "bare_app:create_app()"],
+                "SELECT count(*) FROM bench_bare_orders",
+            )
+            app = measure.run(
+                "app",
+                [f"--chdir={ROOT}", "pharmacy:create_app()"],
+                "SELECT count(*) FROM prescriptions",
+            )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return report(options, bare, app)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds measured")
+    parser.add_argument("--connections", type=int, default=8, help="wrk -c (one thread)")
+    # 2 sync workers: this machine has 2 cores, and wrk and PostgreSQL share them.
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    return parser.parse_args()
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    print("wrk not found; installing it with apt-get", file=sys.stderr)
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or sys.exit("apt-get installed wrk, but it is not on PATH")
+
+
+def prepare_database(url: str) -> str:
+    """Schema by the project's migrations, its reference data, and a clinic's API key."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)  # the floor's own table, once, not by each worker
+        with Session(engine) as session:
+            load_defaults(session)
+            clinic = api_keys.clinic_named(session, "Bench Clinic", create=True)
+            _, key = api_keys.create_api_key(session, clinic, SYSTEM)
+            session.commit()
+    finally:
+        engine.dispose()
+    return key
+
+
+def prescription_body() -> dict:
+    """The example with `written_on` yesterday by the pharmacy's calendar, as the app
+    checks it (not in the future, not over a year old) with the same environment."""
+    body = copy.deepcopy(PRESCRIPTION)
+    body["written_on"] = (pharmacy_today(config.from_environment()) - timedelta(days=1)).isoformat()
+    return body
+
+
+class Measure:
+    """Serve one app, check one request by hand, warm it up, then measure it with wrk."""
+
+    def __init__(self, wrk: str, options, database_url: str, key: str, body_path: str):
+        self.wrk, self.options = wrk, options
+        self.database_url, self.key, self.body_path = database_url, key, body_path
+
+    def run(self, label: str, app_args: list[str], count_rows: str) -> dict:
+        counter = create_engine(self.database_url)
+        try:
+            with self.serve(app_args) as base:
+                check_one_request(base + PATH, self.key, self.body_path, label)
+                self.wrk_run(base, WARMUP_SECONDS)
+                time.sleep(1)  # let requests still in flight at wrk's end commit
+                with counter.connect() as connection:
+                    before = connection.execute(text(count_rows)).scalar_one()
+                result = self.wrk_run(base, self.options.duration)
+            # The server has stopped gracefully: every row it will write is written.
+            with counter.connect() as connection:
+                stored = connection.execute(text(count_rows)).scalar_one() - before
+        finally:
+            counter.dispose()
+        result["rows_stored"] = stored
+        print(f"--- {label}: wrk over {self.options.duration} s\n{result['wrk_report']}\n")
+        verify(label, result, self.options.connections)
+        return result
+
+    @contextmanager
+    def serve(self, app_args: list[str]) -> Iterator[str]:
+        """gunicorn with the same settings for both apps; yields its base URL."""
+        port = free_port()
+        environment = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "LOG_LEVEL": "WARNING",  # the app's JSON request log is off, as in production
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={self.options.workers}",
+            "--worker-class=sync",
+            "--log-level=warning",  # no access log: the app's own logging is what we measure
+            *app_args,
+        ]
+        # Its own process group, so the master and its workers are stopped together.
+        server = subprocess.Popen(command, env=environment, start_new_session=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_ready(server, base + "/healthz")
+            yield base
+        finally:
+            stop(server)
+
+    def wrk_run(self, base: str, seconds: int) -> dict:
+        command = [
+            self.wrk,
+            "-t1",  # one wrk thread is plenty on loopback and leaves the cores to the servers
+            f"-c{self.options.connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout=10s",
+            f"--script={HERE / 'post.lua'}",
+            base + PATH,
+            "--",
+            self.key,
+            self.body_path,
+        ]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+        result = json.loads(line.removeprefix("WRK_JSON "))
+        result["requests_per_s"] = result["requests"] / (result["duration_us"] / 1e6)
+        result["wrk_report"] = output.split("WRK_JSON")[0].rstrip()
+        return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_ready(server: subprocess.Popen, url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise BenchFailed(f"gunicorn exited with status {server.returncode} at start-up")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise BenchFailed(f"{url} did not answer 200 within {timeout:.0f} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """SIGTERM lets gunicorn finish requests in flight; SIGKILL if it will not stop."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def check_one_request(url: str, key: str, body_path: str, label: str) -> None:
+    """One POST by hand first: a 422 or 401 then fails with the app's own explanation."""
+    request = urllib.request.Request(
+        url,
+        data=Path(body_path).read_bytes(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, error.read()
+    if status != 201:
+        raise BenchFailed(f"{label}: POST {url} answered {status}, not 201: {answer[:500]!r}")
+
+
+def verify(label: str, result: dict, connections: int) -> None:
+    """Only 2xx answers, no socket errors, and one stored row per answered request (plus
+    at most one per connection still in flight when wrk stopped)."""
+    errors = {
+        k: result[k]
+        for k in ("non_2xx", "connect_errors", "read_errors", "write_errors", "timeouts")
+        if result[k]
+    }
+    if errors:
+        raise BenchFailed(f"{label}: wrk saw errors {errors}\n{result['wrk_report']}")
+    requests, stored = result["requests"], result["rows_stored"]
+    if not requests <= stored <= requests + connections:
+        raise BenchFailed(f"{label}: {requests} requests answered but {stored} rows stored")
+
+
+def report(options, bare: dict, app: dict) -> int:
+    ratio = app["requests_per_s"] / bare["requests_per_s"]
+    verdict = "PASS" if ratio >= TARGET else "BELOW"
+    print(f"\n{'':6}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'rows':>8}")
+    for label, result in (("bare", bare), ("app", app)):
+        print(
+            f"{label:6}{result['requests_per_s']:12.1f}{result['p50_us'] / 1000:10.2f}"
+            f"{result['p99_us'] / 1000:10.2f}{result['rows_stored']:8d}"
+        )
+    print(f"\napp/bare throughput: {ratio:.3f}  (target >= {TARGET})  {verdict}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "gunicorn_workers": options.workers,
+        "worker_class": "sync",
+        "wrk_threads": 1,
+        "wrk_connections": options.connections,
+        "warmup_s": WARMUP_SECONDS,
+        "duration_s": options.duration,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    document = {
+        "benchmark": "intake",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "settings": settings,
+        "bare": {k: v for k, v in bare.items() if k != "wrk_report"},
+        "app": {k: v for k, v in app.items() if k != "wrk_report"},
+        "ratio": round(ratio, 4),
+        "target": TARGET,
+        "verdict": verdict,
+    }
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"results in {RESULTS.relative_to(ROOT)}")
+    return 0 if verdict == "PASS" else 2
+
+
+def git_commit() -> str | None:
+    done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True)
+    return done.stdout.decode().strip() or None
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchFailed as failure:
+        sys.exit(f"bench/intake FAILED: {failure}")
