@@ -166,7 +166,10 @@ def worker(concurrency: int) -> None:
 @main.command()
 def beat() -> None:
     """The scheduler of periodic work; run one per deployment."""
-    os.execvp(sys.executable, _celery_command("beat", "--loglevel", "INFO"))
+    schedule = os.path.join(_app().config["INSTANCE_PATH"], "celerybeat-schedule")
+    os.execvp(
+        sys.executable, _celery_command("beat", "--loglevel", "INFO", "--schedule", schedule)
+    )
 
 
 @main.command()
