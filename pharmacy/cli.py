@@ -167,9 +167,7 @@ def worker(concurrency: int) -> None:
 def beat() -> None:
     """The scheduler of periodic work; run one per deployment."""
     schedule = os.path.join(_app().config["INSTANCE_PATH"], "celerybeat-schedule")
-    os.execvp(
-        sys.executable, _celery_command("beat", "--loglevel", "INFO", "--schedule", schedule)
-    )
+    os.execvp(sys.executable, _celery_command("beat", "--loglevel", "INFO", "--schedule", schedule))
 
 
 @main.command()

@@ -16,7 +16,10 @@ def compose_config() -> dict:
     env = {**os.environ, "POSTGRES_PASSWORD": "example", "SECRET_KEY": "example"}
     result = subprocess.run(
         [*command, "-f", str(ROOT / "docker-compose.yml"), "config"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)

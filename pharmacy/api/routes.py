@@ -82,7 +82,13 @@ def submit_prescription():
 
 @blueprint.get("/prescriptions/<prescription_id>")
 def get_prescription(prescription_id: str):
-    found = prescriptions.for_clinic(database.session, g.clinic_id, _uid(prescription_id))
+    found = prescriptions.view(
+        database.session,
+        g.clinic_id,
+        _uid(prescription_id),
+        actor=g.actor,
+        request_id=g.request_id,
+    )
     return jsonify(render.prescription(found))
 
 
@@ -105,6 +111,8 @@ def list_prescriptions():
         status=Status(status) if status else None,
         page=page,
         per_page=per_page,
+        actor=g.actor,
+        request_id=g.request_id,
     )
     return jsonify(
         items=[render.prescription(p) for p in result.items],

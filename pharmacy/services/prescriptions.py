@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -190,7 +191,23 @@ def _patient_id(session: Session, clinic_id: int, order: PrescriptionOrder) -> i
     return patient_id
 
 
-def for_clinic(session: Session, clinic_id: int, uid: str) -> Prescription:
+def view(
+    session: Session, clinic_id: int, uid: uuid.UUID, *, actor: Actor, request_id: str | None
+) -> Prescription:
+    """One prescription, read by a clinic: reading patient data is audited too."""
+    prescription = for_clinic(session, clinic_id, uid)
+    audit.record(
+        session,
+        actor,
+        "prescription.viewed",
+        prescription_id=prescription.id,
+        request_id=request_id,
+    )
+    session.commit()
+    return prescription
+
+
+def for_clinic(session: Session, clinic_id: int, uid: uuid.UUID) -> Prescription:
     """One of the clinic's own prescriptions; another clinic's is simply not found."""
     prescription = session.scalar(
         select(Prescription)
@@ -211,9 +228,16 @@ class Page:
 
 
 def list_for_clinic(
-    session: Session, clinic_id: int, *, status: Status | None, page: int, per_page: int
+    session: Session,
+    clinic_id: int,
+    *,
+    status: Status | None,
+    page: int,
+    per_page: int,
+    actor: Actor,
+    request_id: str | None = None,
 ) -> Page:
-    """The clinic's prescriptions, newest first."""
+    """The clinic's prescriptions, newest first; the listing is audited with what it showed."""
     where = [Prescription.clinic_id == clinic_id]
     if status is not None:
         where.append(Prescription.status == status)
@@ -226,13 +250,22 @@ def list_for_clinic(
         .offset((page - 1) * per_page)
         .options(selectinload(Prescription.steps), selectinload(Prescription.alerts))
     ).all()
+    if items:
+        audit.record(
+            session,
+            actor,
+            "prescriptions.listed",
+            request_id=request_id,
+            rx_numbers=[p.rx_number for p in items],
+        )
+        session.commit()
     return Page(items, page, per_page, total)
 
 
 def cancel(
     session: Session,
     clinic_id: int,
-    uid: str,
+    uid: uuid.UUID,
     *,
     actor: Actor,
     reason: str | None = None,
