@@ -1,0 +1,395 @@
+"""Quantities, lots and the compounding worksheet of domain.md §3, table by table.
+
+The worked examples (a)-(d) are the ones in docs/worked-examples.md: compounded on
+2026-11-21 with the default formulas and settings (MWQ 120 mg) and the lots below.
+"""
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from pharmacy.domain import prescription as rx
+from pharmacy.domain.compounding import (
+    AliquotKind,
+    CompoundingSettings,
+    Formula,
+    LotStock,
+    Role,
+    api_factor,
+    batch_quantity,
+    bottle_for,
+    compute_worksheet,
+    quantity_dispensed,
+)
+from pharmacy.services.reference_data import FORMULAS, SETTINGS
+
+COMPOUNDED_ON = date(2026, 11, 21)
+CAPSULES = Formula.from_record(1, 1, FORMULAS[0]["name"], "capsule", FORMULAS[0]["formula"])
+LIQUID = Formula.from_record(2, 1, FORMULAS[1]["name"], "oral_liquid", FORMULAS[1]["formula"])
+SETTINGS_DEFAULT = CompoundingSettings.from_settings(SETTINGS)
+
+HCL_LOT = LotStock(
+    1,
+    "naltrexone_hcl",
+    "NTX-2401",
+    "Medisca",
+    date(2028, 6, 30),
+    D("5000"),
+    molecular_weight=D("377.87"),
+    assay_percent=D("99.2"),
+    form="hydrochloride",
+)
+DIHYDRATE_LOT = LotStock(
+    7,
+    "naltrexone_hcl",
+    "NTX-DH-2407",
+    "PCCA",
+    date(2028, 1, 31),
+    D("1000"),
+    molecular_weight=D("413.90"),
+    assay_percent=D("99.5"),
+    form="dihydrate",
+)
+SHELF = (
+    LotStock(2, "mcc_ph102", "MCC-2402", "Spectrum", date(2028, 12, 31), D("500000")),
+    LotStock(3, "capsule_3_clear", "CAP3-2403", "Capsuline", date(2029, 1, 31), D("10000")),
+    LotStock(4, "vial_cap", "VIAL-2404", "Berlin Packaging", date(2030, 1, 1), D("500")),
+    LotStock(5, "oral_vehicle_preserved", "VEH-2405", "Fagron", date(2027, 9, 30), D("20000")),
+    LotStock(6, "amber_bottle", "AMB-2406", "Berlin Packaging", date(2030, 1, 1), D("200")),
+)
+LOTS = (HCL_LOT, *SHELF)
+
+
+def make_order(form: str, strength: str, *steps: tuple[str, int], times_per_day: int = 1):
+    return rx.PrescriptionOrder(
+        prescriber=rx.Prescriber("1234567893", "Joe", "Example", "614-555-0100"),
+        patient=rx.Patient("Ann", "Patient", date(1970, 1, 1)),
+        dosage_form=rx.DosageForm(form),
+        strength_mg=D(strength),
+        directions=rx.Directions(
+            tuple(rx.DirectionStep(D(dose), days) for dose, days in steps), times_per_day
+        ),
+        written_on=COMPOUNDED_ON,
+        days_supply=sum(days for _, days in steps),
+    )
+
+
+EXAMPLE_A = make_order("capsule", "1.5", ("1.5", 30))
+EXAMPLE_B = make_order("capsule", "4.5", ("4.5", 30))
+EXAMPLE_C = make_order("capsule", "1.5", ("1.5", 10), ("3", 10), ("4.5", 10))
+EXAMPLE_D = make_order("oral_liquid", "1", ("4.5", 30))
+
+
+def worksheet(order, lots=LOTS, settings=SETTINGS_DEFAULT):
+    formula = CAPSULES if order.dosage_form is rx.DosageForm.CAPSULE else LIQUID
+    return compute_worksheet(order, formula, lots, settings, COMPOUNDED_ON)
+
+
+def line(sheet, role):
+    return next(component for component in sheet.components if component.role is role)
+
+
+def codes(sheet):
+    return [finding.code for finding in sheet.findings]
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        (make_order("capsule", "1.5", ("1.5", 30)), D("30")),
+        (make_order("capsule", "4.5", ("4.5", 90)), D("90")),
+        (make_order("capsule", "1.5", ("1.5", 10), ("3", 10), ("4.5", 10)), D("60")),
+        (make_order("capsule", "0.5", ("0.5", 7), ("1", 7), ("1.5", 7), ("2", 7)), D("70")),
+        (make_order("capsule", "1", ("2", 30), times_per_day=2), D("120")),
+        (make_order("oral_liquid", "1", ("4.5", 30)), D("135.0")),
+        (make_order("oral_liquid", "1", ("1.5", 14), ("3", 14), ("4.5", 2)), D("72.0")),
+        (make_order("oral_liquid", "1.75", ("1.5", 30)), D("25.8")),  # 25.714 rounds up
+        (make_order("oral_liquid", "4.5", ("0.5", 1)), D("0.2")),  # 0.111 rounds up
+    ],
+)
+def test_quantity_dispensed_is_the_sum_of_doses_over_strength_in_whole_capsules_or_tenth_ml(
+    order, expected
+):
+    assert quantity_dispensed(order) == expected
+    assert quantity_dispensed(order).as_tuple().exponent == expected.as_tuple().exponent
+
+
+def test_a_dose_that_is_not_whole_capsules_is_refused_not_rounded():
+    with pytest.raises(ValueError, match="not a whole number"):
+        quantity_dispensed(make_order("capsule", "1.5", ("1", 30)))
+
+
+@pytest.mark.parametrize(
+    ("quantity", "overage", "batch"),
+    [
+        ("30", "5", "32"),  # 31.5 rounds up
+        ("60", "5", "63"),
+        ("20", "5", "21"),
+        ("90", "5", "95"),  # 94.5
+        ("135.0", "5", "142"),  # 141.75
+        ("0.2", "5", "1"),
+        ("30", "0", "30"),
+    ],
+)
+def test_the_batch_adds_the_overage_and_rounds_up_to_a_whole_unit(quantity, overage, batch):
+    assert batch_quantity(D(quantity), D(overage)) == D(batch)
+
+
+@pytest.mark.parametrize(
+    ("volume", "bottle"),
+    [("0.2", 30), ("30.0", 30), ("30.1", 60), ("135.0", 180), ("240.0", 240), ("240.1", None)],
+)
+def test_the_bottle_is_the_smallest_stocked_size_that_holds_the_volume(volume, bottle):
+    assert bottle_for(D(volume), SETTINGS_DEFAULT.bottle_sizes_ml) == bottle
+
+
+@pytest.mark.parametrize(
+    ("molecular_weight", "assay", "factor"),
+    [
+        ("377.87", "100", "1.000000"),
+        ("377.87", "99.2", "1.008065"),
+        ("413.90", "100", "1.095350"),
+        ("413.90", "99.5", "1.100855"),
+    ],
+)
+def test_the_api_factor_corrects_for_salt_form_and_assay(molecular_weight, assay, factor):
+    lot = replace(HCL_LOT, molecular_weight=D(molecular_weight), assay_percent=D(assay))
+    assert api_factor(lot, D("377.87")) == D(factor)
+
+
+def test_formulas_and_settings_are_read_from_the_stored_json():
+    assert CAPSULES.fill_weight_mg == D("225")
+    assert CAPSULES.filler_code == "mcc_ph102"
+    assert CAPSULES.capsule_code == "capsule_3_clear"
+    assert CAPSULES.api_reference_mw == D("377.87")
+    assert LIQUID.vehicle_code == "oral_vehicle_preserved"
+    assert LIQUID.auxiliary == ("Shake well before each dose.",)
+    assert SETTINGS_DEFAULT.minimum_weighable_quantity_mg == D("120")
+    assert SETTINGS_DEFAULT.bottle_sizes_ml == (30, 60, 120, 180, 240)
+    assert SETTINGS_DEFAULT.beyond_use_days["aqueous_preserved"] == 35
+
+
+def test_a_capsule_formula_without_filler_is_refused():
+    formula = {k: v for k, v in FORMULAS[0]["formula"].items() if k != "filler"}
+    with pytest.raises(ValueError, match="filler"):
+        Formula.from_record(1, 2, "broken", "capsule", formula)
+
+
+def test_worked_example_a_1_5_mg_capsules_need_a_triturate():
+    sheet = worksheet(EXAMPLE_A)
+    assert (sheet.quantity, sheet.unit, sheet.batch_quantity) == (D("30"), "capsule", D("32"))
+    assert sheet.api.needed_mg == D("48.00")
+    assert sheet.api.in_batch_mg == D("48.39")  # 48.00 × 1.008065, below the MWQ
+    assert sheet.api.weighed_mg == D("120.00")
+    aliquot = sheet.aliquot
+    assert aliquot.kind is AliquotKind.TRITURATE
+    assert (aliquot.ratio_text, aliquot.api_weighed_mg) == ("1 in 3", D("120.00"))
+    assert (aliquot.diluent_amount, aliquot.stock_amount) == (D("240.00"), D("360.00"))
+    assert (aliquot.portion_amount, aliquot.portion_api_mg) == (D("145.17"), D("48.39"))
+    assert aliquot.diluent_in_portion == D("96.78")
+    assert (sheet.api_per_capsule_mg, sheet.filler_per_capsule_mg) == (D("1.51"), D("223.49"))
+    filler = line(sheet, Role.FILLER)
+    assert (filler.amount_needed, filler.amount_used) == (D("7151.61"), D("7294.83"))
+    assert line(sheet, Role.CAPSULE).amount_used == D("32")
+    assert line(sheet, Role.CONTAINER).ingredient_code == "vial_cap"
+    assert sheet.beyond_use.date == date(2027, 5, 19)
+    assert sheet.findings == ()
+
+
+def test_the_triturate_portion_and_the_batch_filler_fill_every_capsule_to_the_fill_weight():
+    sheet = worksheet(EXAMPLE_A)
+    filler_added = line(sheet, Role.FILLER).amount_used - sheet.aliquot.diluent_amount
+    assert sheet.aliquot.portion_amount + filler_added == D("225") * sheet.batch_quantity
+
+
+def test_worked_example_b_4_5_mg_capsules_are_weighed_directly():
+    sheet = worksheet(EXAMPLE_B)
+    assert sheet.batch_quantity == D("32")
+    assert (sheet.api.needed_mg, sheet.api.weighed_mg) == (D("144.00"), D("145.16"))
+    assert sheet.aliquot is None
+    assert (sheet.api_per_capsule_mg, sheet.filler_per_capsule_mg) == (D("4.54"), D("220.46"))
+    filler = line(sheet, Role.FILLER)
+    assert filler.amount_needed == filler.amount_used == D("7054.84")
+    assert sheet.findings == ()
+
+
+def test_worked_example_c_titration_makes_one_batch_of_the_step_capsules():
+    sheet = worksheet(EXAMPLE_C)
+    assert (sheet.quantity, sheet.batch_quantity) == (D("60"), D("63"))
+    assert (sheet.api.needed_mg, sheet.api.in_batch_mg) == (D("94.50"), D("95.26"))
+    assert (sheet.aliquot.ratio, sheet.aliquot.stock_amount) == (2, D("240.00"))
+    assert sheet.aliquot.portion_amount == D("190.52")
+    filler = line(sheet, Role.FILLER)
+    assert (filler.amount_needed, filler.amount_used) == (D("14079.74"), D("14104.48"))
+    assert sheet.beyond_use.date == date(2027, 5, 19)
+
+
+def test_worked_example_d_oral_liquid_in_the_smallest_bottle_that_holds_it():
+    sheet = worksheet(EXAMPLE_D)
+    assert (sheet.quantity, sheet.unit, sheet.batch_quantity) == (D("135.0"), "mL", D("142"))
+    assert (sheet.api.needed_mg, sheet.api.weighed_mg) == (D("142.00"), D("143.15"))
+    assert sheet.aliquot is None
+    vehicle = line(sheet, Role.VEHICLE)
+    assert vehicle.amount_needed == vehicle.amount_used == D("142")
+    assert (sheet.container_code, sheet.bottle_size_ml, sheet.containers) == (
+        "amber_bottle",
+        180,
+        1,
+    )
+    assert sheet.beyond_use.date == date(2026, 12, 25)
+    assert sheet.beyond_use.days == 35
+    assert sheet.findings == ()
+
+
+def test_a_liquid_below_the_mwq_is_made_from_a_stock_solution_measured_by_the_ml():
+    sheet = worksheet(make_order("oral_liquid", "1", ("0.5", 30)))
+    assert (sheet.quantity, sheet.batch_quantity) == (D("15.0"), D("16"))
+    assert sheet.api.in_batch_mg == D("16.13")
+    aliquot = sheet.aliquot
+    assert aliquot.kind is AliquotKind.STOCK_SOLUTION
+    assert (aliquot.ratio, aliquot.api_weighed_mg) == (8, D("129.03"))  # 128 mg HCl
+    assert (aliquot.stock_amount, aliquot.portion_amount, aliquot.unit) == (D(8), D(1), "mL")
+    assert aliquot.portion_naltrexone_hcl_mg == D("16.00")
+    assert line(sheet, Role.VEHICLE).amount_used == D("23")  # 8 mL stock + 15 mL q.s.
+    assert sheet.bottle_size_ml == 30
+
+
+def test_the_stock_solution_ratio_grows_until_the_weighed_api_reaches_the_mwq():
+    # the first lot (dihydrate) covers the batch alone, but not the stock solution: the
+    # rest comes from a lighter HCl lot, so N = ceil(120 / 17.61) = 7 weighs too little
+    small = replace(DIHYDRATE_LOT, quantity_on_hand=D("20"), expires_on=date(2027, 6, 30))
+    pure = replace(HCL_LOT, assay_percent=D("100"))
+    sheet = worksheet(make_order("oral_liquid", "1", ("0.5", 30)), lots=(pure, small, *SHELF))
+    assert sheet.aliquot.ratio == 8
+    assert [(share.lot_number, share.weigh_mg) for share in sheet.api.shares] == [
+        ("NTX-DH-2407", D("20")),
+        ("NTX-2401", D("109.83")),
+    ]
+    assert sheet.aliquot.api_weighed_mg == D("129.83")
+
+
+def test_a_dihydrate_lot_is_weighed_heavier_by_its_molecular_weight_and_assay():
+    sheet = worksheet(EXAMPLE_B, lots=(DIHYDRATE_LOT, *SHELF))
+    (share,) = sheet.api.shares
+    assert (share.form, share.factor) == ("dihydrate", D("1.100855"))
+    assert share.weigh_mg == D("158.52")  # 144.00 × 1.100855
+    assert sheet.api.weighed_mg == D("158.52")
+
+
+def test_the_api_is_split_across_lots_first_expiring_first():
+    old = replace(HCL_LOT, lot_id=10, lot_number="NTX-OLD", expires_on=date(2027, 8, 31))
+    old = replace(old, quantity_on_hand=D("30.00"))
+    sheet = worksheet(EXAMPLE_B, lots=(DIHYDRATE_LOT, old, *SHELF))
+    first, second = sheet.api.shares
+    assert (first.lot_number, first.weigh_mg, first.naltrexone_hcl_mg) == (
+        "NTX-OLD",
+        D("30.00"),
+        D("29.76"),
+    )
+    assert (second.lot_number, second.weigh_mg, second.naltrexone_hcl_mg) == (
+        "NTX-DH-2407",
+        D("125.76"),
+        D("114.24"),
+    )
+    api = line(sheet, Role.API)
+    assert [(pick.lot_number, pick.amount) for pick in api.picks] == [
+        ("NTX-OLD", D("30.00")),
+        ("NTX-DH-2407", D("125.76")),
+    ]
+    assert api.amount_used == D("155.76")
+    assert sheet.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("unusable", "reason"),
+    [
+        (replace(HCL_LOT, expires_on=date(2026, 11, 20)), "expired 2026-11-20"),
+        (replace(HCL_LOT, expires_on=COMPOUNDED_ON), "expires on the compounding day"),
+        (replace(HCL_LOT, quarantined=True), "quarantined"),
+        (replace(HCL_LOT, quantity_on_hand=D(0)), "nothing on hand"),
+        (replace(HCL_LOT, assay_percent=None), "no molecular weight or assay on record"),
+        (replace(HCL_LOT, molecular_weight=None), "no molecular weight or assay on record"),
+    ],
+)
+def test_expired_quarantined_empty_or_uncorrectable_lots_are_never_used(unusable, reason):
+    unusable = replace(unusable, lot_id=20, lot_number="NTX-BAD")
+    # the unusable lot expires first, so FEFO would take it if it were usable
+    good = replace(HCL_LOT, expires_on=date(2029, 1, 1))
+    sheet = worksheet(EXAMPLE_B, lots=(good, unusable, *SHELF))
+    assert [pick.lot_number for pick in line(sheet, Role.API).picks] == ["NTX-2401"]
+    assert [(s.lot_number, s.reason) for s in sheet.skipped_lots] == [("NTX-BAD", reason)]
+    assert sheet.findings == ()
+
+
+def test_short_stock_holds_the_worksheet_and_says_how_much_is_missing():
+    sheet = worksheet(EXAMPLE_B, lots=(replace(HCL_LOT, quantity_on_hand=D("100")), *SHELF))
+    assert codes(sheet) == ["short_stock"]
+    assert sheet.on_hold
+    assert "144.00 mg needed" in sheet.findings[0].detail
+    assert "99.20 mg" in sheet.findings[0].detail
+    assert line(sheet, Role.API).shortfall == D("44.80")
+
+
+def test_short_stock_of_capsule_shells_is_a_hard_stop_too():
+    shells = replace(SHELF[1], quantity_on_hand=D("20"))
+    sheet = worksheet(EXAMPLE_B, lots=(HCL_LOT, SHELF[0], shells, *SHELF[2:]))
+    assert codes(sheet) == ["short_stock"]
+    assert line(sheet, Role.CAPSULE).shortfall == D("12")
+
+
+def test_too_little_api_for_the_aliquots_mwq_is_short_stock():
+    sheet = worksheet(EXAMPLE_A, lots=(replace(HCL_LOT, quantity_on_hand=D("100")), *SHELF))
+    assert codes(sheet) == ["short_stock"]
+    assert "MWQ" in sheet.findings[0].detail
+
+
+def test_no_usable_lot_names_the_lots_that_were_skipped():
+    sheet = worksheet(EXAMPLE_B, lots=(replace(HCL_LOT, quarantined=True), *SHELF))
+    assert codes(sheet) == ["no_usable_lot"]
+    assert "NTX-2401 quarantined" in sheet.findings[0].detail
+    assert line(sheet, Role.API).shortfall == D("144.00")
+
+
+def test_a_missing_ingredient_is_no_usable_lot():
+    sheet = worksheet(EXAMPLE_D, lots=(HCL_LOT, SHELF[3]))
+    assert codes(sheet) == ["no_usable_lot"]
+    assert "amber_bottle" in sheet.findings[0].detail
+
+
+def test_the_bud_is_capped_by_the_earliest_expiring_lot_used():
+    filler = replace(SHELF[0], expires_on=date(2027, 3, 31))
+    sheet = worksheet(EXAMPLE_A, lots=(HCL_LOT, filler, *SHELF[1:]))
+    assert sheet.beyond_use.date == date(2027, 3, 31)
+    assert sheet.beyond_use.days == 131
+    assert sheet.beyond_use.limited_by == "lot MCC-2402 of mcc_ph102 expires 2027-03-31"
+    assert sheet.findings == ()
+
+
+def test_a_90_day_liquid_outlives_its_35_day_bud_and_is_held():
+    sheet = worksheet(make_order("oral_liquid", "1", ("1.5", 90)))
+    assert (sheet.quantity, sheet.bottle_size_ml) == (D("135.0"), 180)
+    assert sheet.beyond_use.days == 35
+    assert codes(sheet) == ["bud_shorter_than_supply"]
+    detail = sheet.findings[0].detail
+    assert "2026-12-25" in detail
+    assert "split the fill" in detail
+    assert "shorten the supply" in detail
+
+
+def test_a_volume_no_stocked_bottle_holds_is_held():
+    sheet = worksheet(make_order("oral_liquid", "1", ("4.5", 60)))
+    assert "no_bottle_large_enough" in codes(sheet)
+    assert (sheet.bottle_size_ml, sheet.containers) == (240, 2)
+
+
+def test_the_worksheet_uses_the_settings_it_is_given():
+    lower_mwq = replace(SETTINGS_DEFAULT, minimum_weighable_quantity_mg=D("20"))
+    assert worksheet(EXAMPLE_A, settings=lower_mwq).aliquot is None
+    assert worksheet(EXAMPLE_A, settings=lower_mwq).api.weighed_mg == D("48.39")
+
+
+def test_an_order_cannot_be_made_from_the_other_dosage_forms_formula():
+    with pytest.raises(ValueError, match="cannot use"):
+        compute_worksheet(EXAMPLE_A, LIQUID, LOTS, SETTINGS_DEFAULT, COMPOUNDED_ON)
