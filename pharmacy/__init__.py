@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import config, logs
 from .extensions import database
+from .queue import queue
 
 MAX_BODY_BYTES = 64 * 1024
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -32,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)  # home of the embedded database
     logs.configure(app.config["LOG_LEVEL"])
     database.init_app(app)
+    queue.init_app(app)
     register_request_ids(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -193,8 +193,19 @@ def demo(host: str, port: int) -> None:
             click.echo("Demo clinic API key (new for this start):")
             click.echo(new_api_key(database.session))
     click.echo(f"\nAPI: http://{host}:{port}/api/v1/openapi.json   (Ctrl-C stops everything)\n")
+    # One worker with beat inside it: the outbox sweep runs on the embedded default too.
+    schedule = os.path.join(app.config["INSTANCE_PATH"], "celerybeat-schedule")
     worker_process = subprocess.Popen(
-        _celery_command("worker", "--loglevel", "WARNING", "--concurrency", "1")
+        _celery_command(
+            "worker",
+            "--beat",
+            "--schedule",
+            schedule,
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "1",
+        )
     )
     web = subprocess.Popen(_gunicorn_command(host, port, 2))
     try:

@@ -26,5 +26,9 @@ def from_environment() -> dict[str, object]:
         # Dates on prescriptions ("not in the future") are the pharmacy's dates, not UTC's.
         "PHARMACY_TIMEZONE": env("PHARMACY_TIMEZONE", "America/New_York"),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
+        # The sweep publishes unsent outbox messages, and re-publishes any sent this long
+        # ago and still not done (a broker that lost its queue).
+        "OUTBOX_SWEEP_INTERVAL_S": float(env("OUTBOX_SWEEP_INTERVAL_S", "10")),
+        "OUTBOX_REDELIVER_AFTER_S": float(env("OUTBOX_REDELIVER_AFTER_S", "300")),
         "INSTANCE_PATH": str(instance),
     }

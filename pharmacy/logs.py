@@ -11,7 +11,16 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "clinic_id", "rx_number")
+_FIELDS = (
+    "request_id",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "clinic_id",
+    "rx_number",
+    "error",
+)
 
 
 class JsonFormatter(logging.Formatter):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
 from pharmacy.services import SYSTEM, api_keys
 from pharmacy.services.reference_data import load_defaults
+
+# Anything a test starts without naming its own folders writes here, not in the checkout.
+os.environ["PHARMACY_INSTANCE"] = tempfile.mkdtemp(prefix="ldn-test-instance-")
 
 SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -81,11 +85,13 @@ def database_url(request, database_kind) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
     app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+            "BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
+            "INSTANCE_PATH": str(instance),
         }
     )
     with app.app_context():

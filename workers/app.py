@@ -3,7 +3,7 @@
 Reliability settings follow from one rule: queued work is never lost. A task is
 acknowledged only after it finishes (acks_late), a worker that dies hands its task
 back (reject_on_worker_lost), and each process takes one task at a time (prefetch 1)
-so a crash strands nothing else.
+so a crash strands nothing else. The outbox sweep covers what a broker itself loses.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from flask import Flask
 
 from pharmacy import create_app
 from pharmacy.extensions import database
+from pharmacy.queue import broker_options
 
-VISIBILITY_TIMEOUT_S = 3600
-TASK_TIME_LIMIT_S = 300  # well under the visibility timeout, so no task runs twice at once
+TASK_TIME_LIMIT_S = 300  # well under the broker's visibility timeout (3600 s)
 
 
 def make_celery(flask_app: Flask) -> Celery:
@@ -27,18 +27,19 @@ def make_celery(flask_app: Flask) -> Celery:
 
     celery = Celery(flask_app.name, task_cls=FlaskTask)
     celery.conf.update(
-        broker_url=flask_app.config["BROKER_URL"],
-        broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        broker_options(flask_app.config),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_time_limit=TASK_TIME_LIMIT_S,
         task_soft_time_limit=TASK_TIME_LIMIT_S - 30,
-        task_ignore_result=True,
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
-        task_serializer="json",
-        accept_content=["json"],
+        beat_schedule={
+            "sweep-outbox": {
+                "task": "workers.tasks.sweep_outbox",
+                "schedule": flask_app.config["OUTBOX_SWEEP_INTERVAL_S"],
+            }
+        },
     )
     celery.set_default()
     flask_app.extensions["celery"] = celery
@@ -53,3 +54,6 @@ celery_app = make_celery(flask_app)
 def _fresh_connections_after_fork(**_kwargs) -> None:
     # A forked child must not share the parent's database sockets.
     database.bound(flask_app).engine.dispose(close=False)
+
+
+from . import tasks  # noqa: E402,F401  (registers the tasks on celery_app)

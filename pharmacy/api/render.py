@@ -18,6 +18,11 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _quantity(value: Decimal, unit: str | None) -> str:
+    # Capsules are counted; millilitres are measured to 0.1 mL.
+    return str(int(value)) if unit == "capsule" else str(value.quantize(Decimal("0.1")))
+
+
 def prescription(p: Prescription) -> dict[str, Any]:
     sent = p.as_sent
     return {
@@ -39,11 +44,17 @@ def prescription(p: Prescription) -> dict[str, Any]:
         "written_on": p.written_on.isoformat(),
         "diagnosis": p.diagnosis,
         "notes": p.notes,
-        "quantity": {"value": str(p.quantity.normalize()), "unit": p.quantity_unit}
+        "quantity": {"value": _quantity(p.quantity, p.quantity_unit), "unit": p.quantity_unit}
         if p.quantity is not None
         else None,
         "beyond_use_date": p.beyond_use_date.isoformat() if p.beyond_use_date else None,
-        "price": {"total": money(p.price_total), "currency": "USD", "lines": []}
+        "price": {
+            "total": money(p.price_total),
+            "currency": "USD",
+            "lines": [
+                {"label": line.label, "amount": money(line.amount)} for line in p.price_lines
+            ],
+        }
         if p.price_total is not None
         else None,
         "alerts": [

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
-from pharmacy.services import prescriptions
+from pharmacy.queue import queue
+from pharmacy.services import outbox, prescriptions
 
 from . import blueprint, render
 from .body import canonical, plain, read_json
@@ -70,6 +71,8 @@ def submit_prescription():
         idempotency=claim,
         request_id=g.request_id,
     )
+    if submission.work is not None:
+        outbox.publish_now(database.session, queue.sender(current_app), submission.work)
     response = jsonify(submission.body)
     response.status_code = 201
     response.headers["Location"] = url_for(

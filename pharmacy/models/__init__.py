@@ -7,6 +7,7 @@ from .people import Patient, Prescriber
 from .prescriptions import Alert, DirectionStep, Prescription, StatusChange
 from .records import AuditEvent, IdempotencyKey, OutboxMessage
 from .staff import ROLES, User
+from .worksheets import PriceLine, Worksheet
 
 __all__ = [
     "ROLES",
@@ -24,9 +25,11 @@ __all__ = [
     "Patient",
     "Prescriber",
     "Prescription",
+    "PriceLine",
     "PriceList",
     "Setting",
     "StatusChange",
     "User",
+    "Worksheet",
     "utcnow",
 ]

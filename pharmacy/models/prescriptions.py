@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 from .clinics import Clinic
 from .people import Patient, Prescriber
+from .worksheets import PriceLine, Worksheet
 
 RX_NUMBER_START = 1000001
 
@@ -62,6 +63,10 @@ class Prescription(Base):
         order_by="StatusChange.id", cascade="all, delete-orphan"
     )
     alerts: Mapped[list[Alert]] = relationship(order_by="Alert.id", cascade="all, delete-orphan")
+    price_lines: Mapped[list[PriceLine]] = relationship(
+        order_by="PriceLine.position", cascade="all, delete-orphan"
+    )
+    worksheet: Mapped[Worksheet | None] = relationship(cascade="all, delete-orphan")
 
     @property
     def rx_number(self) -> str:

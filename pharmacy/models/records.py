@@ -39,7 +39,7 @@ class OutboxMessage(Base):
     """Work for the queue, committed with the change that caused it, published after."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "published_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     uid: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
@@ -48,6 +48,9 @@ class OutboxMessage(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Set by the worker when the work is done: until then the sweep may publish again,
+    # so a message lost with a broker is sent anew.
+    processed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
 
 

@@ -186,10 +186,7 @@ def load_demo(session: Session, today: date) -> DemoLoad:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             users.create_user(session, username, role, password, SYSTEM, full_name=full_name)
     if session.scalar(select(Lot.id).limit(1)) is None:
-        ingredients = {i.code: i for i in session.scalars(select(Ingredient))}
-        for lot in _lots(today):
-            session.add(Lot(ingredient=ingredients[lot.pop("ingredient")], **lot))
-        session.commit()
+        add_lots(session, today)
     if not _has_orders(session, clinic):
         for order in _sample_orders(today):
             prescriptions.submit(
@@ -202,6 +199,14 @@ def load_demo(session: Session, today: date) -> DemoLoad:
                 render=lambda p: {"id": str(p.uid)},
             )
     return DemoLoad(api_key=key, users=DEMO_USERS)
+
+
+def add_lots(session: Session, today: date) -> None:
+    """The demo shelf: usable lots of everything, plus an expired and a quarantined one."""
+    ingredients = {i.code: i for i in session.scalars(select(Ingredient))}
+    for lot in _lots(today):
+        session.add(Lot(ingredient=ingredients[lot.pop("ingredient")], **lot))
+    session.commit()
 
 
 def new_api_key(session: Session) -> str:

@@ -1,14 +1,28 @@
-"""The outbox: work for the queue, written in the same transaction as its cause."""
+"""The outbox: work for the queue, written in the same transaction as its cause.
+
+A message is published right after its commit, and the sweep publishes again anything
+not yet processed: never sent (the broker was down) or sent long ago and still not
+done (the broker lost it). Workers are idempotent, so a second delivery is harmless.
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from pharmacy.models import OutboxMessage
+from pharmacy.models import OutboxMessage, utcnow
 
 PRESCRIPTION_RECEIVED = "prescription.received"
+SWEEP_BATCH = 500
+
+Send = Callable[[str, dict[str, Any], str, str | None], None]
+log = logging.getLogger("pharmacy.outbox")
 
 
 def enqueue(
@@ -17,3 +31,84 @@ def enqueue(
     message = OutboxMessage(topic=topic, payload=payload, request_id=request_id)
     session.add(message)
     return message
+
+
+def publish_now(session: Session, send: Send, message: OutboxMessage) -> bool:
+    """Publish a message its request has just committed; False leaves it to the sweep."""
+    try:
+        send(message.topic, message.payload, str(message.uid), message.request_id)
+    except Exception as error:  # any broker failure: the sweep will try again
+        log.warning(
+            "broker unavailable; message left for the sweep",
+            extra={"request_id": message.request_id, "error": f"{type(error).__name__}: {error}"},
+        )
+        session.rollback()
+        return False
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id)
+        .values(published_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+    )
+    session.commit()
+    return True
+
+
+def sweep(
+    session: Session,
+    send: Send,
+    *,
+    redeliver_after: timedelta,
+    grace: timedelta = timedelta(seconds=5),
+    now: datetime | None = None,
+) -> int:
+    """Publish every message that is due: never sent, or sent long ago and not done.
+
+    Messages younger than `grace` are left to the request that wrote them. Rows are
+    locked with SKIP LOCKED, so two sweeps never send the same message. Returns how
+    many were sent.
+    """
+    now = now or utcnow()
+    messages = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.processed_at.is_(None),
+            OutboxMessage.created_at < now - grace,
+            or_(
+                OutboxMessage.published_at.is_(None),
+                OutboxMessage.published_at < now - redeliver_after,
+            ),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(SWEEP_BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    sent = 0
+    for message in messages:
+        try:
+            send(message.topic, message.payload, str(message.uid), message.request_id)
+        except Exception as error:  # any broker failure: the sweep will try again
+            log.warning(
+                "broker unavailable; message left for the sweep",
+                extra={
+                    "request_id": message.request_id,
+                    "error": f"{type(error).__name__}: {error}",
+                },
+            )
+            break
+        message.published_at = now
+        message.attempts += 1
+        sent += 1
+    session.commit()
+    return sent
+
+
+def mark_processed(session: Session, message_uid: uuid.UUID) -> None:
+    """Called in the worker's own transaction, so 'done' and the work commit together.
+
+    The worker knows its message by the task id, which is the message's uid.
+    """
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.uid == message_uid, OutboxMessage.processed_at.is_(None))
+        .values(processed_at=utcnow())
+    )

@@ -18,6 +18,7 @@ from pharmacy.domain.workflow import FINAL, Status
 from pharmacy.models import (
     DirectionStep,
     IdempotencyKey,
+    OutboxMessage,
     Patient,
     Prescriber,
     Prescription,
@@ -27,6 +28,12 @@ from pharmacy.models import (
 from . import Actor, Conflict, Invalid, NotFound, audit, outbox
 
 Render = Callable[[Prescription], dict[str, Any]]
+# What a clinic sees with each prescription, loaded in one query per collection.
+SHOWN_WITH = (
+    selectinload(Prescription.steps),
+    selectinload(Prescription.alerts),
+    selectinload(Prescription.price_lines),
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Submission:
     prescription_uid: str
     body: dict[str, Any]
     replayed: bool = False
+    work: OutboxMessage | None = None  # to publish now that it is committed
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ def submit(
         request_id=request_id,
         rx_number=prescription.rx_number,
     )
-    outbox.enqueue(
+    work = outbox.enqueue(
         session,
         outbox.PRESCRIPTION_RECEIVED,
         {"prescription_id": prescription.id},
@@ -87,7 +95,7 @@ def submit(
             .values(prescription_id=prescription.id, response_body=body)
         )
     session.commit()
-    return Submission(str(prescription.uid), body)
+    return Submission(str(prescription.uid), body, work=work)
 
 
 def _claim(session: Session, clinic_id: int, claim: IdempotencyClaim) -> Submission | None:
@@ -159,6 +167,7 @@ def _store(
         ],
         status_history=[StatusChange(to_status=Status.RECEIVED, actor=actor.label)],
         alerts=[],
+        price_lines=[],
     )
     session.add(prescription)
     session.flush()
@@ -212,7 +221,7 @@ def for_clinic(session: Session, clinic_id: int, uid: uuid.UUID) -> Prescription
     prescription = session.scalar(
         select(Prescription)
         .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
-        .options(selectinload(Prescription.steps), selectinload(Prescription.alerts))
+        .options(*SHOWN_WITH)
     )
     if prescription is None:
         raise NotFound("no such prescription for this clinic")
@@ -248,7 +257,7 @@ def list_for_clinic(
         .order_by(Prescription.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
-        .options(selectinload(Prescription.steps), selectinload(Prescription.alerts))
+        .options(*SHOWN_WITH)
     ).all()
     if items:
         audit.record(

@@ -1,0 +1,34 @@
+"""What the workers make of a prescription: its worksheet and its price lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Worksheet(Base):
+    """The compounding worksheet, every number kept as computed, with the MFR version."""
+
+    __tablename__ = "worksheets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), unique=True)
+    mfr_id: Mapped[int] = mapped_column(ForeignKey("master_formulation_records.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PriceLine(Base):
+    __tablename__ = "price_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), index=True)
+    position: Mapped[int]
+    label: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))

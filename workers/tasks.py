@@ -1,0 +1,79 @@
+"""Thin tasks: each takes ids, calls a service, and leaves the rules to the domain."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from pharmacy.clock import pharmacy_today
+from pharmacy.extensions import database
+from pharmacy.queue import sender_for
+from pharmacy.services import outbox, work
+
+from .app import celery_app
+
+# Worth retrying: the database or the network is away for a moment.
+TRANSIENT = (OperationalError, InterfaceError)
+log = logging.getLogger("workers.tasks")
+
+
+@celery_app.task(
+    name="workers.tasks.work_prescription",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def work_prescription(self, prescription_id: int, request_id: str | None = None) -> None:
+    session = database.session
+    message_uid = _uuid(self.request.id)
+    context = {"request_id": request_id, "rx_number": str(prescription_id)}
+    try:
+        status = work.work_prescription(
+            session,
+            prescription_id,
+            today=pharmacy_today(current_app.config),
+            message_uid=message_uid,
+            request_id=request_id,
+        )
+    except TRANSIENT:
+        session.rollback()
+        log.warning("database unavailable; retrying", extra=context)
+        raise
+    except Exception as error:
+        # A poison order: hold it for a pharmacist instead of retrying for ever.
+        session.rollback()
+        log.exception("order could not be worked; put on hold", extra=context)
+        work.hold_for_error(
+            session,
+            prescription_id,
+            type(error).__name__,
+            message_uid=message_uid,
+            request_id=request_id,
+        )
+        return
+    log.info("order worked", extra={**context, "status": status})
+
+
+@celery_app.task(name="workers.tasks.sweep_outbox", autoretry_for=TRANSIENT, max_retries=3)
+def sweep_outbox() -> int:
+    config = current_app.config
+    return outbox.sweep(
+        database.session,
+        sender_for(celery_app),
+        redeliver_after=timedelta(seconds=config["OUTBOX_REDELIVER_AFTER_S"]),
+        grace=timedelta(seconds=min(5.0, config["OUTBOX_REDELIVER_AFTER_S"])),
+    )
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
