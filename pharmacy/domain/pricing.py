@@ -75,12 +75,15 @@ def _unit_price(line: ComponentLine, prices: Mapping[str, Any]) -> tuple[Decimal
     raise ValueError(f"the price list has no price for {line.ingredient_code} per {line.unit}")
 
 
-def _ingredient_line(line: ComponentLine, prices: Mapping[str, Any], markup: Decimal) -> PriceLine:
+def _ingredient_line(
+    line: ComponentLine, prices: Mapping[str, Any], markup: Decimal, names: Mapping[str, str]
+) -> PriceLine:
     unit_price, quantity, unit = _unit_price(line, prices)
     cost = quantity * unit_price
     per = " each" if unit == "each" else f"/{unit}"
+    name = names.get(line.ingredient_code, line.ingredient_code)
     return PriceLine(
-        f"{ROLE_LABELS[line.role]} ({line.ingredient_code}), {line.amount_used} {line.unit}",
+        f"{ROLE_LABELS[line.role]}: {name}, {line.amount_used} {line.unit}",
         cents(cost * markup),
         f"{quantity.normalize():f} {unit} × ${unit_price}{per} = ${cost.normalize():f} "
         f"× {markup} markup",
@@ -93,11 +96,18 @@ def _fee(value: Any, dosage_form: str) -> Decimal:
 
 
 def price_worksheet(
-    worksheet: Worksheet, prices: Mapping[str, Any], price_list_version: int
+    worksheet: Worksheet,
+    prices: Mapping[str, Any],
+    price_list_version: int,
+    names: Mapping[str, str] | None = None,
 ) -> Price:
-    """Price `worksheet` with the price list `prices` (its JSON) of `price_list_version`."""
+    """Price `worksheet` with the price list `prices` (its JSON) of `price_list_version`.
+
+    `names` gives the receipt's words for ingredient codes; a code without one is shown
+    as it is.
+    """
     markup = _money(prices["markup"])
-    lines = [_ingredient_line(line, prices, markup) for line in worksheet.components]
+    lines = [_ingredient_line(line, prices, markup, names or {}) for line in worksheet.components]
     compounding = cents(_fee(prices["compounding_fee"], worksheet.dosage_form))
     dispensing = cents(_fee(prices["dispensing_fee"], worksheet.dosage_form))
     lines.append(PriceLine("Compounding fee", compounding, f"{worksheet.dosage_form}"))

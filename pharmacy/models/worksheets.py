@@ -32,3 +32,4 @@ class PriceLine(Base):
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    basis: Mapped[str] = mapped_column(String(300), default="")  # how it was reached

@@ -87,7 +87,8 @@ def work_prescription(
         today,
     )
     price_list = session.scalars(select(PriceList).order_by(PriceList.version.desc())).first()
-    price = price_worksheet(worksheet, price_list.prices, price_list.version)
+    names = {code: name for code, name in session.execute(select(Ingredient.code, Ingredient.name))}
+    price = price_worksheet(worksheet, price_list.prices, price_list.version, names)
 
     findings = [*findings, *worksheet.findings]
     new_status = (
@@ -97,7 +98,13 @@ def work_prescription(
         Worksheet(prescription_id=prescription.id, mfr_id=formula_row.id, data=plain(worksheet))
     )
     session.add_all(
-        PriceLine(prescription_id=prescription.id, position=i, label=line.label, amount=line.amount)
+        PriceLine(
+            prescription_id=prescription.id,
+            position=i,
+            label=line.label,
+            amount=line.amount,
+            basis=line.basis,
+        )
         for i, line in enumerate(price.lines)
     )
     session.add_all(_alert(prescription.id, f) for f in findings)

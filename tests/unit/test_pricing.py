@@ -17,7 +17,7 @@ from tests.unit.test_compounding import (
 
 
 def amounts(price):
-    return [(line.label.split(" (")[0].split(",")[0], line.amount) for line in price.lines]
+    return [(line.label.split(":")[0].split(",")[0], line.amount) for line in price.lines]
 
 
 @pytest.mark.parametrize(
@@ -105,9 +105,15 @@ def test_every_line_is_in_cents_and_the_lines_add_up_to_the_total(order):
     assert sum(line.amount for line in price.lines) == price.total
 
 
+def test_the_receipt_names_ingredients_in_words():
+    names = {"naltrexone_hcl": "Naltrexone hydrochloride USP"}
+    price = price_worksheet(worksheet(EXAMPLE_A), PRICES, 1, names)
+    assert price.lines[0].label == "Active ingredient: Naltrexone hydrochloride USP, 120.00 mg"
+
+
 def test_ingredients_are_charged_on_what_the_batch_consumes():
     price = price_worksheet(worksheet(EXAMPLE_A), PRICES, 1)
-    assert price.lines[0].label == "Active ingredient (naltrexone_hcl), 120.00 mg"
+    assert price.lines[0].label == "Active ingredient: naltrexone_hcl, 120.00 mg"
     assert price.lines[0].basis == "120 mg × $0.03/mg = $3.6 × 2.0 markup"
     assert price.lines[1].basis == "7.29483 g × $0.05/g = $0.3647415 × 2.0 markup"
 

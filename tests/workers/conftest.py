@@ -150,9 +150,10 @@ class Pharmacy:
         self.client = self.app.test_client()
         self.processes: list[CeleryProcess] = []
 
-    def worker(self, concurrency: int = 2) -> CeleryProcess:
+    def worker(self, concurrency: int = 2, database_url: str | None = None) -> CeleryProcess:
+        env = {**self.env, "DATABASE_URL": database_url} if database_url else self.env
         process = CeleryProcess(
-            self.env,
+            env,
             self.folder,
             "worker",
             "--concurrency",

@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=200), nullable=False),
     sa.Column('amount', sa.Numeric(precision=10, scale=2), nullable=False),
+    sa.Column('basis', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['prescription_id'], ['prescriptions.id'], name=op.f('fk_price_lines_prescription_id_prescriptions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_price_lines'))
     )
