@@ -1,0 +1,292 @@
+"""What a prescription label and a receipt say (domain §2 and §7), as plain text.
+
+The wording lives here once: explicit directions (never "once daily" or "q.d."), one
+line per titration step, the opioid warning word for word, the compounded statement.
+`pharmacy.labels` only decides where and how large each field is printed, from the
+declarative layouts in `label_templates/`, so a field's name here is the name a layout
+uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+from pharmacy.domain.prescription import DirectionStep, DosageForm
+
+OPIOID_WARNING = (
+    "DO NOT TAKE WITH OPIOID PAIN, COUGH OR DIARRHEA MEDICINES. They will not work and "
+    "may cause sudden withdrawal. Tell every doctor and dentist you take naltrexone."
+)
+COMPOUNDED_STATEMENT = "This medicine was compounded by the pharmacy."
+DRUG_NAME = "Naltrexone HCl"
+
+# Spelled out: a patient reads "twice a day", a pharmacist's shorthand ("b.i.d.") is an error.
+HOW_OFTEN = {1: "at bedtime", 2: "twice a day", 3: "three times a day", 4: "four times a day"}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# The fields a label layout may print, in USP <17> order.
+LABEL_FIELDS = (
+    "patient_name",
+    "drug",
+    "directions",
+    "auxiliary",
+    "warning",
+    "rx_number",
+    "quantity",
+    "refills",
+    "filled",
+    "use_by",
+    "storage",
+    "compounded",
+    "prescriber",
+    "pharmacist",
+    "pharmacy_name",
+    "pharmacy_address",
+    "pharmacy_phone",
+)
+RECEIPT_FIELDS = (
+    "pharmacy_name",
+    "pharmacy_address",
+    "pharmacy_phone",
+    "title",
+    "patient_name",
+    "rx_number",
+    "date",
+    "item",
+)
+RECEIPT_ROWS = ("price_lines", "total", "payment")
+
+
+def number(value: Decimal) -> str:
+    """A quantity as a pharmacist writes it: 1.5, 3, 30, 0.25 (no trailing zeros)."""
+    text = f"{value.normalize():f}"
+    return text
+
+
+def plural(count: Decimal | int, word: str) -> str:
+    return word if count == 1 else f"{word}s"
+
+
+def long_date(day: date) -> str:
+    """Nov 21, 2026: the same on every printer, whatever the server's locale."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def money(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+
+
+def drug_description(dosage_form: DosageForm | str, strength_mg: Decimal, name: str = DRUG_NAME):
+    """'Naltrexone HCl 1.5 mg capsule' or 'Naltrexone HCl 1 mg/mL oral liquid'."""
+    if DosageForm(dosage_form) is DosageForm.CAPSULE:
+        return f"{name} {number(strength_mg)} mg capsule"
+    return f"{name} {number(strength_mg)} mg/mL oral liquid"
+
+
+def _amount(dosage_form: DosageForm, strength_mg: Decimal, dose_mg: Decimal) -> str:
+    """'1 capsule (1.5 mg)', '2 capsules (3 mg)', '4.5 mL (4.5 mg)'."""
+    per_unit = dose_mg / strength_mg
+    if dosage_form is DosageForm.CAPSULE:
+        if per_unit != per_unit.to_integral_value():
+            raise ValueError(
+                f"{number(dose_mg)} mg is not a whole number of {number(strength_mg)} mg capsules"
+            )
+        count = per_unit.to_integral_value()
+        return f"{number(count)} {plural(count, 'capsule')} ({number(dose_mg)} mg)"
+    volume = per_unit.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{number(volume)} mL ({number(dose_mg)} mg)"
+
+
+def directions_lines(
+    dosage_form: DosageForm | str,
+    strength_mg: Decimal,
+    steps: Sequence[DirectionStep],
+    times_per_day: int = 1,
+) -> list[str]:
+    """Explicit directions: one line for a fixed dose, one line per step of a titration.
+
+    "Take 1 capsule (1.5 mg) by mouth at bedtime"; "Days 1-14: take 1 capsule (1.5 mg)
+    by mouth at bedtime"; "Take 4.5 mL (4.5 mg) by mouth twice a day".
+    """
+    form = DosageForm(dosage_form)
+    if not steps:
+        raise ValueError("directions need at least one step")
+    if times_per_day not in HOW_OFTEN:
+        raise ValueError(f"times_per_day must be between 1 and {max(HOW_OFTEN)}")
+    how_often = HOW_OFTEN[times_per_day]
+    if len(steps) == 1:
+        return [f"Take {_amount(form, strength_mg, steps[0].dose_mg)} by mouth {how_often}"]
+    lines = []
+    first = 1
+    for step in steps:
+        last = first + step.days - 1
+        days = f"Day {first}" if first == last else f"Days {first}-{last}"
+        lines.append(f"{days}: take {_amount(form, strength_mg, step.dose_mg)} by mouth {how_often}")
+        first = last + 1
+    return lines
+
+
+@dataclass(frozen=True)
+class PharmacyDetails:
+    name: str
+    address: str  # one line: "100 High St, Columbus, OH 43215"
+    phone: str
+
+
+@dataclass(frozen=True)
+class LabelFacts:
+    """Everything one prescription label prints, from whatever source holds it."""
+
+    rx_number: str
+    patient_name: str
+    dosage_form: DosageForm
+    strength_mg: Decimal
+    steps: tuple[DirectionStep, ...]
+    quantity: Decimal  # dispensed, in capsules or mL
+    refills_left: int
+    filled_on: date
+    use_by: date  # the beyond-use date
+    storage: str
+    prescriber_name: str
+    pharmacist_initials: str
+    pharmacy: PharmacyDetails
+    times_per_day: int = 1
+    auxiliary: tuple[str, ...] = ()  # "Shake well before each dose."
+    drug_name: str = DRUG_NAME
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dosage_form", DosageForm(self.dosage_form))
+        object.__setattr__(self, "steps", tuple(self.steps))
+        object.__setattr__(self, "auxiliary", tuple(self.auxiliary))
+        if not self.rx_number.strip() or not self.rx_number.isascii():
+            raise ValueError(f"Rx number {self.rx_number!r} must be plain ASCII (it is barcoded)")
+        if not self.patient_name.strip():
+            raise ValueError(f"Rx {self.rx_number}: the label needs the patient's name")
+        if self.refills_left < 0:
+            raise ValueError(f"Rx {self.rx_number}: refills left cannot be negative")
+        if self.use_by < self.filled_on:
+            raise ValueError(f"Rx {self.rx_number}: the use-by date is before the fill date")
+
+    @property
+    def drug(self) -> str:
+        return drug_description(self.dosage_form, self.strength_mg, self.drug_name)
+
+    @property
+    def unit(self) -> str:
+        return self.dosage_form.unit
+
+    @property
+    def directions(self) -> list[str]:
+        return directions_lines(self.dosage_form, self.strength_mg, self.steps, self.times_per_day)
+
+
+def quantity_text(quantity: Decimal, unit: str) -> str:
+    return f"{number(quantity)} {plural(quantity, unit) if unit == 'capsule' else unit}"
+
+
+def refills_text(refills_left: int) -> str:
+    if refills_left == 0:
+        return "No refills"
+    return f"{refills_left} {plural(refills_left, 'refill')} left"
+
+
+def label_fields(facts: LabelFacts) -> dict[str, tuple[str, ...]]:
+    """Each label field's text, one entry per line that must start a new line."""
+    pharmacy = facts.pharmacy
+    return {
+        "patient_name": (facts.patient_name,),
+        "drug": (facts.drug,),
+        "directions": tuple(facts.directions),
+        "auxiliary": facts.auxiliary,
+        "warning": (OPIOID_WARNING,),
+        "rx_number": (f"Rx {facts.rx_number}",),
+        "quantity": (f"Qty: {quantity_text(facts.quantity, facts.unit)}",),
+        "refills": (refills_text(facts.refills_left),),
+        "filled": (f"Filled: {long_date(facts.filled_on)}",),
+        "use_by": (f"Use by: {long_date(facts.use_by)}",),
+        "storage": (facts.storage,) if facts.storage else (),
+        "compounded": (COMPOUNDED_STATEMENT,),
+        "prescriber": (f"Prescriber: {facts.prescriber_name}",),
+        "pharmacist": (f"RPh: {facts.pharmacist_initials}",),
+        "pharmacy_name": (pharmacy.name,),
+        "pharmacy_address": (pharmacy.address,),
+        "pharmacy_phone": (pharmacy.phone,),
+    }
+
+
+class _Priced(Protocol):
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """A cash receipt: every price line, and a total that is their sum (domain §5)."""
+
+    pharmacy: PharmacyDetails
+    patient_name: str
+    rx_number: str
+    date: date
+    lines: tuple[ReceiptLine, ...]
+    total: Decimal
+    payment: str  # "Paid by card ending 4242", "Cash", "Due at pickup"
+    amount_paid: Decimal | None = None
+    item: str = ""  # "Naltrexone HCl 1.5 mg capsule, 30 capsules"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.lines))
+        if not self.lines:
+            raise ValueError(f"Rx {self.rx_number}: a receipt needs at least one price line")
+        added = sum((line.amount for line in self.lines), Decimal(0))
+        if added != self.total:
+            raise ValueError(
+                f"Rx {self.rx_number}: the price lines add up to {money(added)}, "
+                f"not the total {money(self.total)}"
+            )
+
+    @staticmethod
+    def lines_from(priced: Iterable[_Priced]) -> tuple[ReceiptLine, ...]:
+        """Receipt lines from any priced lines (`pricing.PriceLine`): label and amount."""
+        return tuple(ReceiptLine(line.label, line.amount) for line in priced)
+
+
+def receipt_fields(facts: ReceiptFacts) -> dict[str, tuple[str, ...]]:
+    pharmacy = facts.pharmacy
+    return {
+        "pharmacy_name": (pharmacy.name,),
+        "pharmacy_address": (pharmacy.address,),
+        "pharmacy_phone": (pharmacy.phone,),
+        "title": ("Receipt",),
+        "patient_name": (f"Patient: {facts.patient_name}",),
+        "rx_number": (f"Rx {facts.rx_number}",),
+        "date": (f"Date: {long_date(facts.date)}",),
+        "item": (facts.item,) if facts.item else (),
+    }
+
+
+def receipt_rows(facts: ReceiptFacts) -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """Two-column rows (words, amount) of the receipt's price table, total and payment."""
+    payment: list[tuple[str, str]] = []
+    if facts.amount_paid is None:
+        payment.append((f"Payment: {facts.payment}", ""))
+    else:
+        payment.append((f"Paid: {facts.payment}", money(facts.amount_paid)))
+        due = facts.total - facts.amount_paid
+        if due:
+            payment.append(("Balance due" if due > 0 else "Change", money(abs(due))))
+    return {
+        "price_lines": tuple((line.label, money(line.amount)) for line in facts.lines),
+        "total": (("Total", money(facts.total)),),
+        "payment": tuple(payment),
+    }
