@@ -8,6 +8,7 @@ COPY pharmacy ./pharmacy
 COPY workers ./workers
 COPY label_templates ./label_templates
 RUN apt-get update && apt-get install -y --no-install-recommends procps \
+       fonts-dejavu-core fonts-droid-fallback \
     && rm -rf /var/lib/apt/lists/* \
     && pip install . \
     && useradd --system --uid 10001 pharmacy \

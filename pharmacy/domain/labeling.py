@@ -63,8 +63,7 @@ RECEIPT_ROWS = ("price_lines", "total", "payment")
 
 def number(value: Decimal) -> str:
     """A quantity as a pharmacist writes it: 1.5, 3, 30, 0.25 (no trailing zeros)."""
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def plural(count: Decimal | int, word: str) -> str:
@@ -81,7 +80,9 @@ def money(amount: Decimal) -> str:
     return f"{sign}${abs(amount).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
 
 
-def drug_description(dosage_form: DosageForm | str, strength_mg: Decimal, name: str = DRUG_NAME):
+def drug_description(
+    dosage_form: DosageForm | str, strength_mg: Decimal, name: str = DRUG_NAME
+) -> str:
     """'Naltrexone HCl 1.5 mg capsule' or 'Naltrexone HCl 1 mg/mL oral liquid'."""
     if DosageForm(dosage_form) is DosageForm.CAPSULE:
         return f"{name} {number(strength_mg)} mg capsule"
@@ -110,8 +111,10 @@ def directions_lines(
 ) -> list[str]:
     """Explicit directions: one line for a fixed dose, one line per step of a titration.
 
-    "Take 1 capsule (1.5 mg) by mouth at bedtime"; "Days 1-14: take 1 capsule (1.5 mg)
-    by mouth at bedtime"; "Take 4.5 mL (4.5 mg) by mouth twice a day".
+    "Take 1 capsule (1.5 mg) by mouth at bedtime"; "Take 4.5 mL (4.5 mg) by mouth twice a
+    day". A titration's steps use domain.md's own short form, "Days 1-14: take 1 capsule
+    (1.5 mg) at bedtime", so that a four-step titration still prints one line per step
+    on the 4 x 2 in stock.
     """
     form = DosageForm(dosage_form)
     if not steps:
@@ -126,7 +129,7 @@ def directions_lines(
     for step in steps:
         last = first + step.days - 1
         days = f"Day {first}" if first == last else f"Days {first}-{last}"
-        lines.append(f"{days}: take {_amount(form, strength_mg, step.dose_mg)} by mouth {how_often}")
+        lines.append(f"{days}: take {_amount(form, strength_mg, step.dose_mg)} {how_often}")
         first = last + 1
     return lines
 
@@ -165,8 +168,18 @@ class LabelFacts:
         object.__setattr__(self, "auxiliary", tuple(self.auxiliary))
         if not self.rx_number.strip() or not self.rx_number.isascii():
             raise ValueError(f"Rx number {self.rx_number!r} must be plain ASCII (it is barcoded)")
-        if not self.patient_name.strip():
-            raise ValueError(f"Rx {self.rx_number}: the label needs the patient's name")
+        required = {
+            "the patient's name": self.patient_name,
+            "storage instructions": self.storage,
+            "the prescriber's name": self.prescriber_name,
+            "the pharmacist's initials": self.pharmacist_initials,
+            "the pharmacy's name": self.pharmacy.name,
+            "the pharmacy's address": self.pharmacy.address,
+            "the pharmacy's phone": self.pharmacy.phone,
+        }
+        for what, text in required.items():
+            if not text.strip():
+                raise ValueError(f"Rx {self.rx_number}: the label needs {what}")
         if self.refills_left < 0:
             raise ValueError(f"Rx {self.rx_number}: refills left cannot be negative")
         if self.use_by < self.filled_on:
@@ -209,7 +222,7 @@ def label_fields(facts: LabelFacts) -> dict[str, tuple[str, ...]]:
         "refills": (refills_text(facts.refills_left),),
         "filled": (f"Filled: {long_date(facts.filled_on)}",),
         "use_by": (f"Use by: {long_date(facts.use_by)}",),
-        "storage": (facts.storage,) if facts.storage else (),
+        "storage": (facts.storage,),
         "compounded": (COMPOUNDED_STATEMENT,),
         "prescriber": (f"Prescriber: {facts.prescriber_name}",),
         "pharmacist": (f"RPh: {facts.pharmacist_initials}",),
