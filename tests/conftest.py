@@ -24,6 +24,7 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
 from pharmacy.services import SYSTEM, api_keys
+from pharmacy.services.demo import add_lots
 from pharmacy.services.reference_data import load_defaults
 
 # Anything a test starts without naming its own folders writes here, not in the checkout.
@@ -96,6 +97,7 @@ def app(database_url, tmp_path_factory):
     )
     with app.app_context():
         load_defaults(database.session)
+        add_lots(database.session, pharmacy_today(app.config))
     yield app
     database.bound(app).engine.dispose()
 

@@ -1,0 +1,113 @@
+"""Long-running processes: the web app, workers, beat, and the demo that runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+from pharmacy.config import instance_path
+from pharmacy.extensions import database
+
+from . import load_demo_data, main, print_demo, upgrade_and_load_defaults, working_app
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """The web app (API and dashboard) under gunicorn."""
+    os.execvp(sys.executable, _gunicorn_command(host, port, workers))
+
+
+def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(L)ss',  # no query strings
+        "pharmacy:create_app()",
+    ]
+
+
+def _celery_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "workers.app:celery_app", *args]
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64))
+def worker(concurrency: int) -> None:
+    """A Celery worker for the configured broker."""
+    os.execvp(
+        sys.executable,
+        _celery_command("worker", "--loglevel", "INFO", "--concurrency", str(concurrency)),
+    )
+
+
+@main.command()
+def beat() -> None:
+    """The scheduler of periodic work; run one per deployment."""
+    os.execvp(
+        sys.executable, _celery_command("beat", "--loglevel", "INFO", "--schedule", _schedule())
+    )
+
+
+def _schedule() -> str:
+    """Beat's own bookkeeping file, kept in the instance folder."""
+    return os.path.join(instance_path(), "celerybeat-schedule")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Upgrade, load the demo data on a new database, then serve and work together."""
+    from pharmacy.models import Clinic
+    from pharmacy.services.demo import new_api_key
+
+    upgrade_and_load_defaults(echo=False)
+    with working_app():
+        is_new = database.session.query(Clinic.id).first() is None
+    if is_new:
+        print_demo(load_demo_data())
+    else:
+        with working_app():
+            click.echo("Demo clinic API key (new for this start):")
+            click.echo(new_api_key(database.session))
+    click.echo(f"\nAPI: http://{host}:{port}/api/v1/openapi.json   (Ctrl-C stops everything)\n")
+    # One worker with beat inside it: the outbox sweep runs on the embedded default too.
+    schedule = _schedule()
+    worker_process = subprocess.Popen(
+        _celery_command(
+            "worker",
+            "--beat",
+            "--schedule",
+            schedule,
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "1",
+        )
+    )
+    web = subprocess.Popen(_gunicorn_command(host, port, 2))
+    try:
+        web.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (web, worker_process):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (web, worker_process):
+            process.wait(timeout=30)
