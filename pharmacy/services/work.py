@@ -15,16 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, joinedload
 
 from pharmacy.domain import prescription as rx
-from pharmacy.domain.compounding import (
-    CompoundingSettings,
-    Formula,
-    LotStock,
-    compute_worksheet,
-)
+from pharmacy.domain.compounding import LotStock, compute_worksheet
 from pharmacy.domain.pricing import price_worksheet
 from pharmacy.domain.screening import Finding, Severity, screen
 from pharmacy.domain.workflow import Status
@@ -32,17 +27,14 @@ from pharmacy.models import (
     Alert,
     Ingredient,
     Lot,
-    MasterFormulationRecord,
-    Patient,
     Prescription,
     PriceLine,
-    PriceList,
-    Setting,
     StatusChange,
     Worksheet,
+    utcnow,
 )
 
-from . import SYSTEM, audit, outbox
+from . import SYSTEM, audit, outbox, reference
 
 ACTIVE = (Status.RECEIVED, Status.READY, Status.ON_HOLD, Status.COMPOUNDED, Status.VERIFIED)
 
@@ -56,63 +48,69 @@ def work_prescription(
     request_id: str | None = None,
 ) -> str | None:
     """Work one order; returns its new status, or None when there was nothing to do."""
-    prescription = session.scalar(
-        select(Prescription).where(Prescription.id == prescription_id).with_for_update()
+    prescription = (
+        session.scalars(
+            select(Prescription)
+            .where(Prescription.id == prescription_id)
+            .options(joinedload(Prescription.patient), joinedload(Prescription.steps))
+            .with_for_update(of=Prescription)
+        )
+        .unique()
+        .first()
     )
     if prescription is None or prescription.status != Status.RECEIVED:
         _done(session, message_uid)
+        session.commit()
         return None
-    order = _order(prescription)
-    patient = session.get(Patient, prescription.patient_id)
+    patient = prescription.patient
     findings = screen(
         [rx.MedicationInUse(m["name"], m.get("rxnorm")) for m in patient.medications],
         patient.allergies,
         patient.conditions,
         other_active_ldn_orders=_other_active_orders(session, prescription),
     )
-    formula_row = _current_formula(session, prescription.dosage_form)
+    data = reference.current(session)
+    mfr_id, formula = reference.formula_for(data, prescription.dosage_form)
     worksheet = compute_worksheet(
-        order,
-        Formula.from_record(
-            formula_row.id,
-            formula_row.version,
-            formula_row.name,
-            formula_row.dosage_form,
-            formula_row.formula,
-        ),
-        _lots(session),
-        CompoundingSettings.from_settings(
-            {s.key: s.value for s in session.scalars(select(Setting))}
-        ),
-        today,
+        _order(prescription), formula, _lots(session), data.settings, today
     )
-    price_list = session.scalars(select(PriceList).order_by(PriceList.version.desc())).first()
-    names = {code: name for code, name in session.execute(select(Ingredient.code, Ingredient.name))}
-    price = price_worksheet(worksheet, price_list.prices, price_list.version, names)
-
+    price = price_worksheet(worksheet, data.prices, data.price_list_version, data.ingredient_names)
     findings = [*findings, *worksheet.findings]
     new_status = (
         Status.ON_HOLD if any(f.severity is Severity.HARD_STOP for f in findings) else Status.READY
     )
-    session.add(
-        Worksheet(prescription_id=prescription.id, mfr_id=formula_row.id, data=plain(worksheet))
+    # Plain inserts, not ORM objects: the worker writes these rows and never reads them.
+    session.execute(
+        insert(Worksheet),
+        [
+            {
+                "prescription_id": prescription.id,
+                "mfr_id": mfr_id,
+                "data": plain(worksheet),
+                "created_at": utcnow(),
+            }
+        ],
     )
-    session.add_all(
-        PriceLine(
-            prescription_id=prescription.id,
-            position=i,
-            label=line.label,
-            amount=line.amount,
-            basis=line.basis,
-        )
-        for i, line in enumerate(price.lines)
+    session.execute(
+        insert(PriceLine),
+        [
+            {
+                "prescription_id": prescription.id,
+                "position": i,
+                "label": line.label,
+                "amount": line.amount,
+                "basis": line.basis,
+            }
+            for i, line in enumerate(price.lines)
+        ],
     )
-    session.add_all(_alert(prescription.id, f) for f in findings)
+    if findings:
+        session.execute(insert(Alert), [_alert(prescription.id, f) for f in findings])
     prescription.quantity = worksheet.quantity
     prescription.quantity_unit = worksheet.unit
     prescription.beyond_use_date = worksheet.beyond_use.date
     prescription.price_total = price.total
-    prescription.price_list_id = price_list.id
+    prescription.price_list_id = data.price_list_id
     _move(session, prescription, new_status, request_id, alerts=[f.code for f in findings])
     _done(session, message_uid)
     session.commit()
@@ -139,7 +137,7 @@ def hold_for_error(
             f"The worksheet could not be computed ({error}). Check the order and the "
             "formula, lots and price list, then work it by hand or reject it.",
         )
-        session.add(_alert(prescription.id, finding))
+        session.execute(insert(Alert), [_alert(prescription.id, finding)])
         _move(session, prescription, Status.ON_HOLD, request_id, alerts=[finding.code])
     _done(session, message_uid)
     session.commit()
@@ -172,13 +170,14 @@ def _move(session, prescription, status, request_id, **detail) -> None:
     prescription.status = status
 
 
-def _alert(prescription_id: int, finding: Finding) -> Alert:
-    return Alert(
-        prescription_id=prescription_id,
-        code=finding.code,
-        severity=str(finding.severity),
-        detail=finding.detail,
-    )
+def _alert(prescription_id: int, finding: Finding) -> dict[str, Any]:
+    return {
+        "prescription_id": prescription_id,
+        "code": finding.code,
+        "severity": str(finding.severity),
+        "detail": finding.detail,
+        "created_at": utcnow(),
+    }
 
 
 def _order(p: Prescription) -> rx.PrescriptionOrder:
@@ -221,14 +220,6 @@ def _other_active_orders(session: Session, p: Prescription) -> int:
         )
         or 0
     )
-
-
-def _current_formula(session: Session, dosage_form: str) -> MasterFormulationRecord:
-    return session.scalars(
-        select(MasterFormulationRecord)
-        .where(MasterFormulationRecord.dosage_form == dosage_form)
-        .order_by(MasterFormulationRecord.version.desc())
-    ).first()
 
 
 def _lots(session: Session) -> list[LotStock]:
