@@ -50,21 +50,24 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def find_or_insert(
     session: Session, table: Table, match: dict[str, Any], values: dict[str, Any]
-) -> tuple[int, bool]:
+) -> tuple[int, dict[str, Any] | None]:
     """The id of the row matching `match`, inserting `match | values` if there is none.
 
     Looks before it writes, so the common case (the row exists) takes no row lock, and
     two requests inserting the same row at once both end with the one row.
-    Returns (id, found) where `found` says the row was already there.
+    Returns (id, stored) where `stored` holds the `values` columns of a row that was
+    already there (so the caller can tell whether they changed), or None for a new row.
     """
     where = [table.c[name] == value for name, value in match.items()]
-    existing = session.execute(select(table.c.id).where(*where)).scalar()
-    if existing is not None:
-        return existing, True
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(**match, **values).on_conflict_do_nothing()
-    inserted = session.execute(statement.returning(table.c.id)).scalar()
-    if inserted is not None:
-        return inserted, False
-    return session.execute(select(table.c.id).where(*where)).scalar_one(), True
+    columns = [table.c.id, *(table.c[name] for name in values)]
+    existing = session.execute(select(*columns).where(*where)).first()
+    if existing is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(**match, **values).on_conflict_do_nothing()
+        inserted = session.execute(statement.returning(table.c.id)).scalar()
+        if inserted is not None:
+            return inserted, None
+        existing = session.execute(select(*columns).where(*where)).one()
+    row = existing._asdict()
+    return row.pop("id"), row

@@ -96,3 +96,30 @@ def test_a_lost_database_is_a_503_and_then_recovers(relayed_app, prescription):
     assert back.status_code == 201
     listed = client.get(url, headers=clinic.headers).get_json()
     assert listed["total"] == 2  # nothing half-written while it was down
+
+
+def test_an_order_taken_while_the_broker_is_down_waits_for_the_sweep(postgresql_url, prescription):
+    from pharmacy.models import OutboxMessage
+
+    closed_port = TcpRelay._free_port()
+    app = create_app(
+        {
+            "DATABASE_URL": postgresql_url,
+            "BROKER_URL": f"redis://127.0.0.1:{closed_port}/0",
+            "TESTING": True,
+        }
+    )
+    clinic = make_clinic(app)
+    response = app.test_client().post(
+        "/api/v1/prescriptions", json=prescription, headers=clinic.headers
+    )
+    assert response.status_code == 201  # the order is safe in the database
+    rx_number = int(response.get_json()["rx_number"])
+    with app.app_context():
+        message = (
+            database.session.query(OutboxMessage)
+            .filter(OutboxMessage.payload["prescription_id"].as_integer() == rx_number)
+            .one()
+        )
+        assert message.published_at is None and message.processed_at is None
+    database.bound(app).engine.dispose()

@@ -70,9 +70,10 @@ def submit_prescription():
         render=render.prescription,
         idempotency=claim,
         request_id=g.request_id,
+        sending_now=True,
     )
     if submission.work is not None:
-        outbox.publish_now(database.session, queue.sender(current_app), submission.work)
+        outbox.send_committed(database.session, queue.sender(current_app), submission.work)
     response = jsonify(submission.body)
     response.status_code = 201
     response.headers["Location"] = url_for(

@@ -26,15 +26,31 @@ log = logging.getLogger("pharmacy.outbox")
 
 
 def enqueue(
-    session: Session, topic: str, payload: dict[str, Any], request_id: str | None = None
+    session: Session,
+    topic: str,
+    payload: dict[str, Any],
+    request_id: str | None = None,
+    *,
+    sending_now: bool = False,
 ) -> OutboxMessage:
-    message = OutboxMessage(topic=topic, payload=payload, request_id=request_id)
+    """Add a message to the transaction. `sending_now` says the caller will send it right
+    after the commit: it is then written as already published, which spares a second
+    write on every request; `send_committed` clears that if the send fails, and if the
+    process dies in between, the sweep sends it once `redeliver_after` has passed."""
+    message = OutboxMessage(
+        uid=uuid.uuid4(),
+        topic=topic,
+        payload=payload,
+        request_id=request_id,
+        published_at=utcnow() if sending_now else None,
+        attempts=1 if sending_now else 0,
+    )
     session.add(message)
     return message
 
 
-def publish_now(session: Session, send: Send, message: OutboxMessage) -> bool:
-    """Publish a message its request has just committed; False leaves it to the sweep."""
+def send_committed(session: Session, send: Send, message: OutboxMessage) -> bool:
+    """Send a message its request has just committed; False leaves it to the sweep."""
     try:
         send(message.topic, message.payload, str(message.uid), message.request_id)
     except Exception as error:  # any broker failure: the sweep will try again
@@ -43,13 +59,11 @@ def publish_now(session: Session, send: Send, message: OutboxMessage) -> bool:
             extra={"request_id": message.request_id, "error": f"{type(error).__name__}: {error}"},
         )
         session.rollback()
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message.id).values(published_at=None)
+        )
+        session.commit()
         return False
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id)
-        .values(published_at=utcnow(), attempts=OutboxMessage.attempts + 1)
-    )
-    session.commit()
     return True
 
 

@@ -61,10 +61,13 @@ def submit(
     render: Render,
     idempotency: IdempotencyClaim | None = None,
     request_id: str | None = None,
+    sending_now: bool = False,
 ) -> Submission:
     """Store a new prescription as `received`, with its audit event and outbox row, in
     one transaction. With an idempotency key, a repeat of the same request gets the first
-    answer back and makes no second order, however many arrive at once."""
+    answer back and makes no second order, however many arrive at once. `sending_now`
+    says the caller sends the outbox message itself right after (see `outbox.enqueue`);
+    otherwise the sweep sends it."""
     problems = prescription_problems(order, today)
     if problems:
         raise Invalid(problems)
@@ -86,6 +89,7 @@ def submit(
         outbox.PRESCRIPTION_RECEIVED,
         {"prescription_id": prescription.id},
         request_id=request_id,
+        sending_now=sending_now,
     )
     body = render(prescription)
     if idempotency is not None:
@@ -104,13 +108,13 @@ def _claim(session: Session, clinic_id: int, claim: IdempotencyClaim) -> Submiss
     The insert waits for any transaction holding the same key, so by the time it
     reports a clash the other request's order and answer are committed and readable.
     """
-    _, found = find_or_insert(
+    _, stored = find_or_insert(
         session,
         IdempotencyKey.__table__,
         {"clinic_id": clinic_id, "key": claim.key},
         {"request_hash": claim.request_hash},
     )
-    if not found:
+    if stored is None:
         return None
     earlier = session.scalar(
         select(IdempotencyKey).where(
@@ -184,7 +188,7 @@ def _patient_id(session: Session, clinic_id: int, order: PrescriptionOrder) -> i
         "medications": [dataclasses.asdict(m) for m in patient.medications],
         "conditions": list(patient.conditions),
     }
-    patient_id, found = find_or_insert(
+    patient_id, stored = find_or_insert(
         session,
         Patient.__table__,
         {
@@ -195,7 +199,9 @@ def _patient_id(session: Session, clinic_id: int, order: PrescriptionOrder) -> i
         },
         current,
     )
-    if found:
+    if stored is not None and stored != current:
+        # Only a change is written: an unchanged patient takes no row lock, so orders
+        # for the same patient never queue behind each other.
         session.execute(update(Patient).where(Patient.id == patient_id).values(**current))
     return patient_id
 
