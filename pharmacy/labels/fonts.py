@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -71,6 +71,34 @@ def _ascent_descent(name: str) -> tuple[float, float]:
     return max(ascent, 1000 + descent) / 1000, -descent / 1000
 
 
+# Fitting a batch measures the same strings over and over (each size tried, each label
+# repeating the warning and the pharmacy lines): measured once, remembered.
+@lru_cache(maxsize=65536)
+def _runs(fonts: tuple[str, ...], text: str) -> tuple[tuple[str, str], ...]:
+    main = fonts[0]
+    if all(_has(main, char) for char in set(text)):
+        return ((main, text),) if text else ()
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        current = runs[-1][0] if runs else None
+        if current is not None and _has(current, char):
+            font: str | None = current
+        else:
+            font = next((name for name in fonts if _has(name, char)), None)
+        if font is None:
+            raise UnprintableText(char, fonts)
+        if font == current:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return tuple(runs)
+
+
+@lru_cache(maxsize=65536)
+def _width_per_point(fonts: tuple[str, ...], text: str) -> float:
+    return sum(pdfmetrics.stringWidth(run, font, 1) for font, run in _runs(fonts, text))
+
+
 class Typeface:
     """A main font and its fallbacks, measured and drawn as runs of one font each."""
 
@@ -85,27 +113,14 @@ class Typeface:
         # Fonts without a bold weight, drawn outlined as well as filled to look bold.
         self.embolden = frozenset(font_name(spec) for spec in embolden) - {None}
 
-    def _font_for(self, char: str, current: str | None) -> str | None:
-        if current is not None and _has(current, char):
-            return current
-        return next((name for name in self.fonts if _has(name, char)), None)
-
-    def runs(self, text: str) -> list[tuple[str, str]]:
+    def runs(self, text: str) -> tuple[tuple[str, str], ...]:
         """(font, text) runs; raises UnprintableText for a character no font has."""
-        runs: list[tuple[str, str]] = []
-        for char in text:
-            current = runs[-1][0] if runs else None
-            font = self._font_for(char, current)
-            if font is None:
-                raise UnprintableText(char, self.fonts)
-            if font == current:
-                runs[-1] = (font, runs[-1][1] + char)
-            else:
-                runs.append((font, char))
-        return runs
+        return _runs(self.fonts, text)
 
     def width(self, text: str, size: float) -> float:
-        return sum(pdfmetrics.stringWidth(run, font, size) for font, run in self.runs(text))
+        # Widths scale with the size, so one measurement per text serves every size the
+        # fitting tries, and every label that repeats the text (warning, pharmacy).
+        return _width_per_point(self.fonts, text) * size
 
     def extent(self, text: str, size: float) -> tuple[float, float]:
         """(above, below) the baseline, in points, for the fonts this text uses."""
