@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, select
+from sqlalchemy import Engine, Table, create_engine, event, exc, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,10 +14,41 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **options: object) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **options)
-    options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    _ping_after_idle(engine, IDLE_BEFORE_PING_S)
+    return engine
+
+
+IDLE_BEFORE_PING_S = 5.0
+
+
+def _ping_after_idle(engine: Engine, idle_s: float) -> None:
+    """Check a pooled connection before use only when it has sat idle a while.
+
+    A connection in steady use is known good, and pinging it on every request would
+    add a round trip to each; one idle long enough may have been cut (a database
+    restart, a firewall), so it is pinged and replaced if dead. A connection that dies
+    while busy fails its request with a 503, and the pool then drops every connection
+    of that age.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _stamp(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:
+            raise exc.DisconnectionError() from error
 
 
 def _sqlite_engine(url: str, **options: object) -> Engine:
