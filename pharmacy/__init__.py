@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     register_request_ids(app)
     register_blueprints(app)
+    register_dashboard(app)
     register_error_handlers(app)
     return app
 
@@ -84,6 +85,13 @@ def register_blueprints(app: Flask) -> None:
     def health():
         database.session.execute(text("SELECT 1"))  # a dead database answers 503
         return jsonify(status="ok")
+
+
+def register_dashboard(app: Flask) -> None:
+    """The staff's pages at /: login, CSRF on every form (the API is exempt), roles."""
+    from .dashboard import init_app
+
+    init_app(app)
 
 
 def _wants_json() -> bool:

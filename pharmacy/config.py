@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
@@ -31,4 +32,15 @@ def from_environment() -> dict[str, object]:
         "OUTBOX_SWEEP_INTERVAL_S": float(env("OUTBOX_SWEEP_INTERVAL_S", "10")),
         "OUTBOX_REDELIVER_AFTER_S": float(env("OUTBOX_REDELIVER_AFTER_S", "300")),
         "INSTANCE_PATH": str(instance),
+        # Dashboard sessions: signed out after this long without a request; cookies
+        # HttpOnly and SameSite=Lax always, Secure when served over HTTPS (production).
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=float(env("SESSION_IDLE_MINUTES", "15"))),
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "false").lower() == "true",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",  # Flask's own default is None: set it here
+        # Dashboard logins: this many failures for one username from one address within
+        # the window, and that username is refused from that address until they age out.
+        "LOGIN_MAX_FAILURES": int(env("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_FAILURE_WINDOW_S": float(env("LOGIN_FAILURE_WINDOW_S", "900")),
+        "QUEUE_PAGE_SIZE": int(env("QUEUE_PAGE_SIZE", "50")),  # orders per queue page
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,3 +52,5 @@ class Database:
 
 
 database = Database()
+login_manager = LoginManager()  # dashboard sessions (pharmacy.dashboard.auth)
+csrf = CSRFProtect()  # every dashboard form; the API blueprint is exempt (it takes keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,7 +22,17 @@ from . import load_demo_data, main, print_demo, upgrade_and_load_defaults, worki
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """The web app (API and dashboard) under gunicorn."""
+    _shared_secret_key()
     os.execvp(sys.executable, _gunicorn_command(host, port, workers))
+
+
+def _shared_secret_key() -> None:
+    """Every gunicorn worker must sign dashboard sessions with the same key, or a login
+    made by one worker is refused by the next. Without SECRET_KEY, one is made for this
+    run (sessions end when the server stops); production sets its own."""
+    if not os.environ.get("SECRET_KEY"):
+        click.echo("SECRET_KEY is not set: dashboard sessions last until this server stops")
+        os.environ["SECRET_KEY"] = secrets.token_hex(32)
 
 
 def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
@@ -63,6 +74,18 @@ def beat() -> None:
     )
 
 
+def _stage_demo_queue() -> None:
+    """The demo's day in progress: every order worked, some compounded, verified,
+    dispensed, so the dashboard opens on a populated queue."""
+    from pharmacy.clock import pharmacy_today
+    from pharmacy.services.demo_queue import stage_demo_queue
+
+    with working_app() as app:
+        staged = stage_demo_queue(database.session, pharmacy_today(app.config))
+    states = ", ".join(f"{number} {status}" for status, number in staged.by_status.items())
+    click.echo(f"Demo queue: {staged.orders} orders ({states})")
+
+
 def _schedule() -> str:
     """Beat's own bookkeeping file, kept in the instance folder."""
     return os.path.join(instance_path(), "celerybeat-schedule")
@@ -81,11 +104,13 @@ def demo(host: str, port: int) -> None:
         is_new = database.session.query(Clinic.id).first() is None
     if is_new:
         print_demo(load_demo_data())
+        _stage_demo_queue()
     else:
         with working_app():
             click.echo("Demo clinic API key (new for this start):")
             click.echo(new_api_key(database.session))
-    click.echo(f"\nAPI: http://{host}:{port}/api/v1/openapi.json   (Ctrl-C stops everything)\n")
+    click.echo(f"\nDashboard: http://{host}:{port}/   (sign in with a staff login above)")
+    click.echo(f"API: http://{host}:{port}/api/v1/openapi.json   (Ctrl-C stops everything)\n")
     # One worker with beat inside it: the outbox sweep runs on the embedded default too.
     schedule = _schedule()
     worker_process = subprocess.Popen(
@@ -100,6 +125,7 @@ def demo(host: str, port: int) -> None:
             "1",
         )
     )
+    _shared_secret_key()
     web = subprocess.Popen(_gunicorn_command(host, port, 2))
     try:
         web.wait()

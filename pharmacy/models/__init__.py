@@ -1,8 +1,11 @@
 """SQLAlchemy models. No Flask here: the workers and the command line use them too."""
 
+from . import lookups  # noqa: F401  (indexes the dashboard reads by)
 from .base import Base, utcnow
 from .clinics import ApiKey, Clinic
+from .compounding import CompoundingRecord
 from .formulary import Ingredient, Lot, MasterFormulationRecord, PriceList, Setting
+from .logins import LoginFailure
 from .people import Patient, Prescriber
 from .prescriptions import Alert, DirectionStep, Prescription, StatusChange
 from .records import AuditEvent, IdempotencyKey, OutboxMessage
@@ -16,9 +19,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Clinic",
+    "CompoundingRecord",
     "DirectionStep",
     "IdempotencyKey",
     "Ingredient",
+    "LoginFailure",
     "Lot",
     "MasterFormulationRecord",
     "OutboxMessage",

@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pharmacy.domain.search import name_key
+
 from .base import Base, utcnow
+
+
+def _key_of(column: str):
+    def default(context) -> str:
+        return name_key(context.get_current_parameters()[column])
+
+    return default
 
 
 class Prescriber(Base):
@@ -27,7 +36,20 @@ class Patient(Base):
     """A clinic's patient; the same name and birth date at the same clinic is one patient."""
 
     __tablename__ = "patients"
-    __table_args__ = (UniqueConstraint("clinic_id", "last_name", "first_name", "date_of_birth"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "last_name", "first_name", "date_of_birth"),
+        # Prefix searches (LIKE 'nu%') use these on PostgreSQL whatever the collation.
+        Index(
+            "ix_patients_last_name_key",
+            "last_name_key",
+            postgresql_ops={"last_name_key": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_patients_first_name_key",
+            "first_name_key",
+            postgresql_ops={"first_name_key": "text_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
@@ -40,3 +62,11 @@ class Patient(Base):
     medications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The names folded for the dashboard's search (`pharmacy.domain.search.name_key`),
+    # filled in from the names on insert; a patient's name never changes on its row.
+    last_name_key: Mapped[str] = mapped_column(
+        String(100), default=_key_of("last_name"), server_default=""
+    )
+    first_name_key: Mapped[str] = mapped_column(
+        String(100), default=_key_of("first_name"), server_default=""
+    )

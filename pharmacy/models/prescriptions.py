@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 from .clinics import Clinic
+from .compounding import CompoundingRecord
 from .people import Patient, Prescriber
 from .worksheets import PriceLine, Worksheet
 
@@ -67,6 +68,7 @@ class Prescription(Base):
         order_by="PriceLine.position", cascade="all, delete-orphan"
     )
     worksheet: Mapped[Worksheet | None] = relationship(cascade="all, delete-orphan")
+    compounding_record: Mapped[CompoundingRecord | None] = relationship()
 
     @property
     def rx_number(self) -> str:

@@ -107,6 +107,11 @@ SETTINGS: dict[str, Any] = {
         "nonaqueous_solid": 180,
     },
     "verifier_may_be_compounder": False,
+    # Quality control on the compounding record: each sampled capsule's net fill weight
+    # within ± this % of the worksheet's fill weight; an oral liquid's final volume
+    # within ± this % of the batch volume.
+    "capsule_weight_tolerance_percent": "10",
+    "liquid_volume_tolerance_percent": "2",
 }
 
 

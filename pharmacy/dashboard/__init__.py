@@ -1,0 +1,59 @@
+"""The pharmacy staff's web app: the work queue, orders, actions, admin and audit pages.
+
+Server-rendered with Jinja; htmx (vendored in static/, no CDN) refreshes the queue as
+one searches. Every page needs a login (`auth`), every view names the roles it allows
+(`roles`), every form carries a CSRF token (Flask-WTF; the prescriber API is exempt: it
+takes API keys, not cookies). Views call services and render; the rules live in the
+services and the domain.
+
+Static: htmx 2.0.11 (`npm pack htmx.org@2.0.11`, dist/htmx.min.js), 0BSD licence,
+copied as static/htmx.LICENSE.txt. Its history cache is off (base.html), so no page
+with patient names is copied into the browser's localStorage.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, request
+
+from pharmacy.extensions import csrf, login_manager
+
+blueprint = Blueprint(
+    "dashboard",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",  # the app keeps /static for itself
+)
+
+
+# Scripts, styles and everything else from this site only; no inline script or style, no
+# framing, forms posted only here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+@blueprint.after_request
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # The search is in the address (it may be a name): never send it to another site.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "dashboard.static":
+        headers.setdefault("Cache-Control", "no-store")  # pages with patient data
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from pharmacy.api import blueprint as api
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    csrf.exempt(api)
+    app.register_blueprint(blueprint)
+
+
+from . import actions, admin, audit, auth, errors, filters, orders, queue  # noqa: E402,F401

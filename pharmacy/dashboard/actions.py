@@ -1,0 +1,207 @@
+"""Actions on an order: one form post, one service call, one transaction with its audit.
+
+The route refuses a role the action does not allow (403) before reading anything; the
+service checks the role again, and the state (409), under a lock, and changes nothing
+when it refuses. Bad input (a missing reason, a weight out of range) comes back on the
+order page with what was entered (422). A success redirects to the order page (303),
+so a reload never posts twice.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, g, redirect, request, url_for
+from sqlalchemy import select
+
+from pharmacy.clock import pharmacy_today
+from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
+from pharmacy.extensions import database
+from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
+from pharmacy.models import CompoundingRecord, User, Worksheet
+from pharmacy.services import Conflict, Invalid, printing
+from pharmacy.services import staff_actions as act
+from pharmacy.services.staff_actions import Action
+
+from . import blueprint
+from .orders import STOCKS, compounding_defaults, render_order
+from .roles import PRINTERS, allow, allow_action, staff
+
+RX = "/orders/<int(max=2147483647):rx_number>"
+
+DONE = {
+    Action.OVERRIDE: "Hold overridden: Rx {rx} is ready to compound.",
+    Action.REJECT: "Rx {rx} rejected.",
+    Action.RECORD_COMPOUNDING: "Compounding recorded: Rx {rx} is waiting for verification.",
+    Action.VERIFY: "Rx {rx} verified: it may be labelled and dispensed.",
+    Action.DISPENSE: "Rx {rx} dispensed.",
+    Action.CANCEL: "Rx {rx} cancelled.",
+}
+
+
+def _done(action: Action, rx_number: int) -> Response:
+    flash(DONE[action].format(rx=rx_number), "success")
+    return redirect(url_for("dashboard.order", rx_number=rx_number), code=303)
+
+
+def _with_reason(action: Action, rx_number: int, call) -> Response:
+    reason = request.form.get("reason", "")
+    try:
+        call(database.session, staff(), rx_number, reason, request_id=g.get("request_id"))
+    except Invalid as error:
+        return render_order(
+            rx_number, status=422, error=error, form={"reason": reason}, open_form=action.value
+        )
+    return _done(action, rx_number)
+
+
+@blueprint.post(RX + "/override")
+@allow_action(Action.OVERRIDE)
+def override(rx_number: int):
+    return _with_reason(Action.OVERRIDE, rx_number, act.override)
+
+
+@blueprint.post(RX + "/reject")
+@allow_action(Action.REJECT)
+def reject(rx_number: int):
+    return _with_reason(Action.REJECT, rx_number, act.reject)
+
+
+@blueprint.post(RX + "/cancel")
+@allow_action(Action.CANCEL)
+def cancel(rx_number: int):
+    return _with_reason(Action.CANCEL, rx_number, act.cancel)
+
+
+@blueprint.post(RX + "/verify")
+@allow_action(Action.VERIFY)
+def verify(rx_number: int):
+    act.verify(database.session, staff(), rx_number, request_id=g.get("request_id"))
+    return _done(Action.VERIFY, rx_number)
+
+
+@blueprint.post(RX + "/dispense")
+@allow_action(Action.DISPENSE)
+def dispense(rx_number: int):
+    act.dispense(database.session, staff(), rx_number, request_id=g.get("request_id"))
+    return _done(Action.DISPENSE, rx_number)
+
+
+def compounding_entry(form) -> tuple[CompoundingEntry, dict]:
+    """The entry from the form, and the form's values to show again if it is refused.
+
+    Numbers are passed on as typed: the domain says what is wrong with them, by field.
+    """
+    codes = form.getlist("ingredient_code")
+    lots = form.getlist("lot_number")
+    amounts = form.getlist("amount")
+    components = tuple(
+        ComponentUse(code, lot.strip(), amount.strip())
+        for code, lot, amount in zip(codes, lots, amounts, strict=False)
+        if code and (lot.strip() or amount.strip())
+    )
+    weights = [w.strip() for w in form.getlist("capsule_weight")]
+    volume = form.get("final_volume_ml", "").strip()
+    entry = CompoundingEntry(
+        compounded_on=pharmacy_today(current_app.config),
+        components=components,
+        quantity_made=form.get("quantity_made", "").strip(),
+        capsule_weights_mg=tuple(w for w in weights if w),
+        final_volume_ml=volume or None,
+        deviations=form.get("deviations", ""),
+    )
+    shown = {
+        "rows": [
+            {"ingredient_code": c, "lot_number": lot, "amount": amount, "unit": unit}
+            for c, lot, amount, unit in zip(
+                codes, lots, amounts, form.getlist("unit"), strict=False
+            )
+        ],
+        "quantity_made": form.get("quantity_made", ""),
+        "capsule_weights": weights,
+        "final_volume_ml": volume,
+        "deviations": form.get("deviations", ""),
+    }
+    return entry, shown
+
+
+@blueprint.post(RX + "/compounding")
+@allow_action(Action.RECORD_COMPOUNDING)
+def record_compounding(rx_number: int):
+    entry, shown = compounding_entry(request.form)
+    try:
+        act.record_compounding(
+            database.session, staff(), rx_number, entry, request_id=g.get("request_id")
+        )
+    except Invalid as error:
+        defaults = compounding_defaults(_worksheet_data(rx_number))
+        for row, default in zip(shown["rows"], defaults["rows"], strict=False):
+            row["planned"] = default["planned"]
+        shown |= {k: defaults[k] for k in ("batch_quantity", "fill_weight_mg")}
+        return render_order(
+            rx_number,
+            status=422,
+            error=error,
+            form=shown,
+            open_form=Action.RECORD_COMPOUNDING.value,
+        )
+    return _done(Action.RECORD_COMPOUNDING, rx_number)
+
+
+def _worksheet_data(rx_number: int):
+    return database.session.scalar(
+        select(Worksheet.data).where(Worksheet.prescription_id == rx_number)
+    )
+
+
+# --- printing --------------------------------------------------------------------------
+
+
+def _pdf(pdf: bytes, name: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _verifier(rx_number: int) -> User | None:
+    record = database.session.scalar(
+        select(CompoundingRecord).where(CompoundingRecord.prescription_id == rx_number)
+    )
+    if record is None or record.verified_by is None:
+        return None
+    return database.session.get(User, record.verified_by)
+
+
+@blueprint.post(RX + "/label")
+@allow(*PRINTERS, doing="print labels and receipts")
+def print_label(rx_number: int):
+    """The prescription label as a PDF download, initialled by the verifying pharmacist
+    (or with a blank to initial by hand before verification); the print is audited."""
+    order = printing.printable(database.session, str(rx_number))
+    facts = printing.label_facts(
+        order, current_app.config, pharmacy_today(current_app.config), _verifier(rx_number)
+    )
+    try:
+        pdf = render_labels(facts, STOCKS["label"])
+    except LabelDoesNotFit as error:
+        raise Conflict("label_does_not_fit", str(error)) from None
+    printing.record_print(database.session, staff().actor, "label", [order], stock=STOCKS["label"])
+    return _pdf(pdf, f"label-{rx_number}.pdf")
+
+
+@blueprint.post(RX + "/receipt")
+@allow(*PRINTERS, doing="print labels and receipts")
+def print_receipt(rx_number: int):
+    order = printing.printable(database.session, str(rx_number))
+    facts = printing.receipt_facts(order, current_app.config, pharmacy_today(current_app.config))
+    try:
+        pdf = render_receipt(facts, STOCKS["receipt"])
+    except LabelDoesNotFit as error:
+        raise Conflict("receipt_does_not_fit", str(error)) from None
+    printing.record_print(
+        database.session,
+        staff().actor,
+        "receipt",
+        [order],
+        stock=STOCKS["receipt"],
+        request_id=g.get("request_id"),
+    )
+    return _pdf(pdf, f"receipt-{rx_number}.pdf")

@@ -1,0 +1,85 @@
+"""The work queue: counts per status, search by Rx number, name or day, alerts first.
+
+With htmx, typing in the search box or picking a tab swaps only the results (and keeps
+the address bar in step); without JavaScript the same form and links load the page.
+The search text may be a patient's name: it is in the query string, which no log of
+ours records (the access log and the JSON request log keep the path only).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, g, render_template, request
+
+from pharmacy.clock import pharmacy_today
+from pharmacy.extensions import database
+from pharmacy.services import work_queue
+from pharmacy.services.work_queue import VIEWS, Cursor, Search
+
+from . import blueprint
+from .roles import EVERYONE, allow, staff
+
+TABS = ("open", "on_hold", "ready", "compounded", "verified", "received")
+CLOSED_TABS = ("dispensed", "rejected", "cancelled", "all")
+MAX_QUERY_CHARS = 100
+
+
+def parse_search(query: str, day: str) -> tuple[Search, list[str]]:
+    """The search from the form's two fields, and what could not be understood."""
+    problems = []
+    query = " ".join(query.split())[:MAX_QUERY_CHARS]
+    rx_number = None
+    name = ""
+    if query.isascii() and query.isdigit():
+        if len(query) <= 12:
+            rx_number = int(query)
+        else:
+            problems.append("An Rx number has at most 12 digits.")
+    else:
+        name = query
+    received_on = None
+    if day:
+        try:
+            received_on = date.fromisoformat(day)
+        except ValueError:
+            problems.append("The date must be a day such as 2026-11-21.")
+    return Search(rx_number=rx_number, name=name, received_on=received_on), problems
+
+
+@blueprint.get("/")
+@allow(*EVERYONE)
+def queue():
+    args = request.args
+    query, day = args.get("q", ""), args.get("date", "")
+    search, problems = parse_search(query, day)
+    view = args.get("view") or ("all" if search.narrowed else "open")
+    if view not in VIEWS:
+        view = "open"
+    page = work_queue.list_queue(
+        database.session,
+        view=view,
+        search=search,
+        timezone=str(current_app.config["PHARMACY_TIMEZONE"]),
+        after=Cursor.parse(args.get("after")),
+        before=Cursor.parse(args.get("before")),
+        per_page=int(current_app.config["QUEUE_PAGE_SIZE"]),
+        actor=staff().actor,
+        request_id=g.get("request_id"),
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "day": day,
+        "view": view,
+        "problems": problems,
+        "tabs": TABS,
+        "closed_tabs": CLOSED_TABS,
+        "today": pharmacy_today(current_app.config),
+        "paged": bool(args.get("after") or args.get("before")),
+    }
+    partial = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "queue"
+    template = "dashboard/_queue_results.html" if partial else "dashboard/queue.html"
+    response = current_app.make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,259 @@
+"""Recording what was compounded for an order, and verifying it (domain §8).
+
+Recording takes what was used off the lots in the same transaction, so stock on the
+shelf and the records always agree. A quality check that fails does not stop the
+record (the batch exists and is recorded as it is) but it is kept with the record,
+flagged by `qc_passed`, and verification refuses such a batch unless the record's
+deviation note explains it. A note cannot be added after the fact: a failed batch with
+no explanation is not dispensed, and the order is cancelled (and made again as a new
+order).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy.domain.compounding import LotStock
+from pharmacy.domain.compounding_record import (
+    ComponentUse,
+    CompoundingEntry,
+    LotKey,
+    Plan,
+    QcTolerances,
+    entry_problems,
+    qc_result,
+)
+from pharmacy.domain.prescription import Problem
+from pharmacy.domain.workflow import Status
+from pharmacy.domain.written import tidy
+from pharmacy.models import (
+    CompoundingRecord,
+    Ingredient,
+    Lot,
+    Prescription,
+    Worksheet,
+    utcnow,
+)
+
+from . import Conflict, audit
+from .order_changes import flag, invalid, locked, move, one_transaction, require_state, setting
+from .order_changes import shown as shown_order
+from .staff_access import Action, Forbidden, Staff, authorize
+from .work import plain
+
+QC_SETTINGS = ("capsule_weight_tolerance_percent", "liquid_volume_tolerance_percent")
+VERIFIER_MAY_BE_COMPOUNDER = "verifier_may_be_compounder"
+
+
+def record_compounding(
+    session: Session,
+    staff: Staff,
+    rx_number: int,
+    entry: CompoundingEntry,
+    *,
+    request_id: str | None = None,
+) -> CompoundingRecord:
+    """Record what was made for a ready order, which becomes `compounded`."""
+    with one_transaction(session):
+        authorize(session, staff, Action.RECORD_COMPOUNDING)
+        prescription = locked(session, rx_number)
+        require_state(prescription, Action.RECORD_COMPOUNDING)
+        worksheet = _worksheet(session, prescription)
+        if not isinstance(entry, CompoundingEntry):
+            raise invalid([Problem("entry", "must be a CompoundingEntry")])
+        plan = Plan.from_worksheet(worksheet.data)
+        lots = _locked_lots(session, entry, plan)
+        problems = entry_problems(entry, plan, {key: stock for key, (_, stock) in lots.items()})
+        if problems:
+            raise invalid(problems)
+        qc = qc_result(entry, plan, _tolerances(session))
+        components = []
+        for use in entry.components:
+            lot, _ = lots[(use.ingredient_code, use.lot_number)]
+            lot.quantity_on_hand -= use.amount
+            components.append(_component(use, lot, plan.units[use.ingredient_code]))
+        record = CompoundingRecord(
+            prescription_id=prescription.id,
+            worksheet_id=worksheet.id,
+            mfr_id=worksheet.mfr_id,
+            compounded_on=entry.compounded_on,
+            compounded_by=staff.user_id,
+            compounded_at=utcnow(),
+            components=components,
+            quantity_made=entry.quantity_made,
+            quantity_unit=plan.dosage_form.unit,
+            qc={**plain(qc), "summary": qc.summary},
+            qc_passed=qc.passed,
+            deviations=tidy(entry.deviations),
+        )
+        session.add(record)
+        move(session, prescription, Status.COMPOUNDED, staff)
+        session.flush()
+        audit.record(
+            session,
+            staff.actor,
+            "prescription.compounded",
+            prescription_id=prescription.id,
+            request_id=request_id,
+            from_status=Status.READY.value,
+            to_status=Status.COMPOUNDED.value,
+            compounding_record_id=record.id,
+            qc_check=qc.check.value,
+            qc_passed=qc.passed,
+            has_deviations=bool(record.deviations),
+            lots=[{"lot_id": c["lot_id"], "amount": c["amount"]} for c in components],
+        )
+        session.commit()
+    return record
+
+
+def verify(
+    session: Session, staff: Staff, rx_number: int, *, request_id: str | None = None
+) -> Prescription:
+    """A pharmacist checks the compounded order and its record; it becomes `verified`.
+
+    By default the verifier may not be the person who compounded (setting
+    `verifier_may_be_compounder`; a missing setting counts as no).
+    """
+    with one_transaction(session):
+        authorize(session, staff, Action.VERIFY)
+        prescription = locked(session, rx_number)
+        require_state(prescription, Action.VERIFY)
+        record = session.scalar(
+            select(CompoundingRecord)
+            .where(CompoundingRecord.prescription_id == prescription.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if record is None:
+            raise Conflict(
+                "no_compounding_record",
+                f"Rx {prescription.rx_number} has no compounding record to verify",
+            )
+        if record.compounded_by == staff.user_id and not verifier_may_be_compounder(session):
+            raise Forbidden(
+                f"{staff.username} compounded Rx {prescription.rx_number} and may not also "
+                "verify it: another pharmacist must verify it"
+            )
+        if not record.qc_passed and not record.deviations:
+            raise Conflict(
+                "qc_failed_unexplained",
+                f"Rx {prescription.rx_number} cannot be verified: its "
+                f"{record.qc.get('summary', 'quality check failed')}, and the compounding "
+                "record has no deviation note explaining it. The batch may not be "
+                "dispensed: cancel the order and have it made again.",
+            )
+        record.verified_by = staff.user_id
+        record.verified_at = utcnow()
+        move(session, prescription, Status.VERIFIED, staff)
+        audit.record(
+            session,
+            staff.actor,
+            "prescription.verified",
+            prescription_id=prescription.id,
+            request_id=request_id,
+            from_status=Status.COMPOUNDED.value,
+            to_status=Status.VERIFIED.value,
+            compounding_record_id=record.id,
+            qc_passed=record.qc_passed,
+        )
+        session.flush()
+        verified = shown_order(session, prescription.id)
+        session.commit()
+    return verified
+
+
+def _worksheet(session: Session, prescription: Prescription) -> Worksheet:
+    worksheet = session.scalar(
+        select(Worksheet).where(Worksheet.prescription_id == prescription.id)
+    )
+    if worksheet is None:
+        raise Conflict(
+            "no_worksheet",
+            f"Rx {prescription.rx_number} has no worksheet to compound from",
+        )
+    return worksheet
+
+
+def _locked_lots(
+    session: Session, entry: CompoundingEntry, plan: Plan
+) -> dict[LotKey, tuple[Lot, LotStock]]:
+    """The entry's lots of the worksheet's ingredients, locked (in id order) until commit."""
+    wanted = {
+        (use.ingredient_code, use.lot_number)
+        for use in entry.components
+        if isinstance(use, ComponentUse)
+        and isinstance(use.ingredient_code, str)
+        and isinstance(use.lot_number, str)
+        and use.ingredient_code in plan.units
+    }
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Lot, Ingredient.code)
+        .join(Ingredient)
+        .where(
+            Ingredient.code.in_({code for code, _ in wanted}),
+            Lot.lot_number.in_({number for _, number in wanted}),
+        )
+        .order_by(Lot.id)
+        .with_for_update(of=Lot)
+        .execution_options(populate_existing=True)
+    ).all()
+    return {
+        (code, lot.lot_number): (lot, _stock(lot, code))
+        for lot, code in rows
+        if (code, lot.lot_number) in wanted
+    }
+
+
+def _stock(lot: Lot, code: str) -> LotStock:
+    return LotStock(
+        lot_id=lot.id,
+        ingredient_code=code,
+        lot_number=lot.lot_number,
+        vendor=lot.vendor,
+        expires_on=lot.expires_on,
+        quantity_on_hand=lot.quantity_on_hand,
+        quarantined=lot.quarantined,
+        molecular_weight=lot.molecular_weight,
+        assay_percent=lot.assay_percent,
+        form=lot.form,
+    )
+
+
+def _component(use: ComponentUse, lot: Lot, unit: str) -> dict[str, str | int]:
+    return {
+        "ingredient_code": use.ingredient_code,
+        "lot_id": lot.id,
+        "lot_number": lot.lot_number,
+        "vendor": lot.vendor,
+        "expires_on": lot.expires_on.isoformat(),
+        "amount": str(use.amount),
+        "unit": unit,
+    }
+
+
+def _tolerances(session: Session) -> QcTolerances:
+    try:
+        return QcTolerances.from_settings({key: setting(session, key) for key in QC_SETTINGS})
+    except KeyError as missing:
+        raise Conflict(
+            "setting_missing",
+            f"the pharmacy has no setting {missing.args[0]}: run `pharmacy db upgrade`, "
+            "which adds the defaults",
+        ) from None
+    except ValueError:
+        raise Conflict(
+            "setting_invalid",
+            f'the settings {" and ".join(QC_SETTINGS)} must be percentages such as "10"',
+        ) from None
+
+
+def verifier_may_be_compounder(session: Session) -> bool:
+    """The pharmacy's setting, for `allowed_actions`; a missing setting counts as no."""
+    try:
+        return flag(setting(session, VERIFIER_MAY_BE_COMPOUNDER))
+    except KeyError:
+        return False

@@ -1,0 +1,169 @@
+"""What every staff action on an order does the same way.
+
+One action is one transaction: lock the order, check the role and the state, make the
+change with its StatusChange and audit event, commit. A refusal raises before the
+commit and rolls back, so it changes nothing and leaves no lock behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from pharmacy.domain.prescription import Problem
+from pharmacy.domain.screening import Severity
+from pharmacy.domain.workflow import Status, can_move
+from pharmacy.domain.written import reason_problem, tidy
+from pharmacy.models import Alert, Prescription, Setting, StatusChange, utcnow
+
+from . import Conflict, Invalid, NotFound
+from .staff_access import ACTION_STATES, Action, Staff
+
+STATE_RULES = {
+    Action.OVERRIDE: "only an order on hold can be overridden",
+    Action.REJECT: "only an order on hold or ready can be rejected",
+    Action.RECORD_COMPOUNDING: "only a ready order can be recorded as compounded",
+    Action.VERIFY: "only a compounded order can be verified",
+    Action.DISPENSE: "only a verified order can be dispensed",
+    Action.CANCEL: "a dispensed, rejected or cancelled order cannot be cancelled",
+}
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[None]:
+    """Roll back on any refusal or error: the caller commits inside on success."""
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def locked(session: Session, rx_number: int) -> Prescription:
+    """The order, locked until the transaction ends, read fresh from the database."""
+    if not isinstance(rx_number, int) or isinstance(rx_number, bool):
+        raise NotFound(f"{rx_number!r} is not an Rx number")
+    prescription = session.scalar(
+        select(Prescription)
+        .where(Prescription.id == rx_number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if prescription is None:
+        raise NotFound(f"there is no Rx {rx_number}")
+    return prescription
+
+
+def require_state(prescription: Prescription, action: Action) -> Status:
+    current = Status(prescription.status)
+    if current not in ACTION_STATES[action]:
+        raise Conflict(
+            "wrong_status",
+            f"Rx {prescription.rx_number} is {current.value.replace('_', ' ')}: "
+            f"{STATE_RULES[action]}",
+        )
+    return current
+
+
+def move(
+    session: Session,
+    prescription: Prescription,
+    to: Status,
+    staff: Staff,
+    reason: str | None = None,
+) -> None:
+    current = Status(prescription.status)
+    assert can_move(current, to), f"the workflow does not move {current} to {to}"
+    session.add(
+        StatusChange(
+            prescription_id=prescription.id,
+            from_status=current,
+            to_status=to,
+            actor=staff.actor.label,
+            reason=reason,
+        )
+    )
+    prescription.status = to
+
+
+def invalid(problems: list[Problem]) -> Invalid:
+    """Invalid whose message lists the problems (its default speaks of a prescription)."""
+    error = Invalid(problems)
+    error.message = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    error.args = (error.message,)
+    return error
+
+
+def written_reason(reason: object) -> str:
+    """The reason as it will be stored, or Invalid naming the field `reason`."""
+    problem = reason_problem(reason)
+    if problem is not None:
+        raise invalid([Problem("reason", problem)])
+    assert isinstance(reason, str)
+    return tidy(reason)
+
+
+def resolve_hard_stops(
+    session: Session, prescription: Prescription, resolution: str, staff: Staff, reason: str
+) -> list[Alert]:
+    """Mark every unresolved hard stop of the order with who resolved it, how and why."""
+    alerts = session.scalars(
+        select(Alert)
+        .where(
+            Alert.prescription_id == prescription.id,
+            Alert.severity == str(Severity.HARD_STOP),
+            Alert.resolution.is_(None),
+        )
+        .order_by(Alert.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    now = utcnow()
+    for alert in alerts:
+        alert.resolution = resolution
+        alert.resolved_by = staff.actor.label
+        alert.resolved_reason = reason
+        alert.resolved_at = now
+    return list(alerts)
+
+
+def alert_detail(alerts: Iterable[Alert]) -> dict[str, Any]:
+    """What the audit trail keeps of resolved alerts: ids and codes, not their text."""
+    alerts = list(alerts)
+    return {"alert_ids": [a.id for a in alerts], "alert_codes": [a.code for a in alerts]}
+
+
+def setting(session: Session, key: str) -> Any:
+    """A setting's current value, or KeyError when the pharmacy has none."""
+    row = session.execute(select(Setting.value).where(Setting.key == key)).first()
+    if row is None:
+        raise KeyError(key)
+    return row.value
+
+
+def flag(value: Any) -> bool:
+    """A yes/no setting, stored as JSON true/false (or, edited by hand, as text)."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "yes", "1"}
+    return value is True
+
+
+def shown(session: Session, rx_number: int) -> Prescription:
+    """The order as the dashboard shows it after a change: call it after the change is
+    flushed and before the commit, so what is returned is exactly what was committed."""
+    prescription = session.scalar(
+        select(Prescription)
+        .where(Prescription.id == rx_number)
+        .options(
+            selectinload(Prescription.alerts),
+            selectinload(Prescription.status_history),
+            selectinload(Prescription.worksheet),
+            selectinload(Prescription.compounding_record),
+        )
+        .execution_options(populate_existing=True)
+    )
+    assert prescription is not None
+    return prescription

@@ -1,0 +1,213 @@
+"""What the pharmacy's staff do to an order from the dashboard.
+
+Each action is one service call in one transaction with its audit event; an action the
+role or the state does not allow is refused and changes nothing:
+
+- Forbidden (403): the role may not, or the pharmacist who compounded tries to verify;
+- Conflict (409): the order is not in a state the action starts from (code
+  `wrong_status`), or a rule of that state forbids it (`no_worksheet`: a held order
+  that could not be worked cannot be overridden; `qc_failed_unexplained`: a batch that
+  failed its check has no deviation note; `setting_missing` / `setting_invalid`: the
+  QC tolerance settings are absent or not percentages);
+- Invalid (422): a reason or a compounding entry breaks a rule; each problem names
+  its field;
+- NotFound (404): no such Rx number.
+
+Compounding and verification live in `compounding_records`; who may do what in
+`staff_access`. Every name the dashboard uses is importable from here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
+from pharmacy.domain.workflow import Status
+from pharmacy.models import Prescription, Worksheet
+
+from . import Conflict, audit
+from .compounding_records import record_compounding, verifier_may_be_compounder, verify
+from .order_changes import (
+    alert_detail,
+    locked,
+    move,
+    one_transaction,
+    require_state,
+    resolve_hard_stops,
+    shown,
+    written_reason,
+)
+from .staff_access import (
+    ACTION_STATES,
+    ROLE_ACTIONS,
+    Action,
+    Forbidden,
+    Staff,
+    allowed_actions,
+    authorize,
+    roles_for,
+)
+
+__all__ = [
+    "ACTION_STATES",
+    "ROLE_ACTIONS",
+    "Action",
+    "ComponentUse",
+    "CompoundingEntry",
+    "Forbidden",
+    "Staff",
+    "allowed_actions",
+    "cancel",
+    "dispense",
+    "override",
+    "record_compounding",
+    "reject",
+    "roles_for",
+    "verifier_may_be_compounder",
+    "verify",
+]
+
+
+def override(
+    session: Session,
+    staff: Staff,
+    rx_number: int,
+    reason: str,
+    *,
+    request_id: str | None = None,
+) -> Prescription:
+    """A pharmacist releases a held order to be compounded, with a written reason that is
+    kept on every hard-stop alert it resolves.
+
+    An order held because it could not be worked has no worksheet, quantity, BUD or
+    price, so there is nothing to compound from: it is refused (`no_worksheet`); such an
+    order is rejected or cancelled, and sent again once its cause is fixed.
+    """
+    with one_transaction(session):
+        authorize(session, staff, Action.OVERRIDE)
+        prescription = locked(session, rx_number)
+        require_state(prescription, Action.OVERRIDE)
+        if not _has_worksheet(session, prescription):
+            raise Conflict(
+                "no_worksheet",
+                f"Rx {prescription.rx_number} is held because it could not be worked "
+                "(see its processing_failed alert): it has no worksheet, quantity, "
+                "beyond-use date or price, so it cannot be released to be compounded. "
+                "Reject it or cancel it; once the cause is fixed the clinic can send it again.",
+            )
+        written = written_reason(reason)
+        resolved = resolve_hard_stops(session, prescription, "overridden", staff, written)
+        move(session, prescription, Status.READY, staff, written)
+        audit.record(
+            session,
+            staff.actor,
+            "prescription.overridden",
+            prescription_id=prescription.id,
+            request_id=request_id,
+            from_status=Status.ON_HOLD.value,
+            to_status=Status.READY.value,
+            reason=written,
+            **alert_detail(resolved),
+        )
+        return _committed(session, prescription)
+
+
+def reject(
+    session: Session,
+    staff: Staff,
+    rx_number: int,
+    reason: str,
+    *,
+    request_id: str | None = None,
+) -> Prescription:
+    """A pharmacist refuses to fill an order, held or ready, with a written reason; its
+    unresolved hard stops are resolved `rejected` with that reason.
+
+    The workflow rejects only a held order, so a ready order is held and rejected in the
+    same transaction: its history shows both moves, by the same pharmacist, for the
+    same reason.
+    """
+    with one_transaction(session):
+        authorize(session, staff, Action.REJECT)
+        prescription = locked(session, rx_number)
+        current = require_state(prescription, Action.REJECT)
+        written = written_reason(reason)
+        if current is Status.READY:
+            move(session, prescription, Status.ON_HOLD, staff, written)
+        resolved = resolve_hard_stops(session, prescription, "rejected", staff, written)
+        move(session, prescription, Status.REJECTED, staff, written)
+        audit.record(
+            session,
+            staff.actor,
+            "prescription.rejected",
+            prescription_id=prescription.id,
+            request_id=request_id,
+            from_status=current.value,
+            to_status=Status.REJECTED.value,
+            reason=written,
+            **alert_detail(resolved),
+        )
+        return _committed(session, prescription)
+
+
+def dispense(
+    session: Session, staff: Staff, rx_number: int, *, request_id: str | None = None
+) -> Prescription:
+    """The verified order is handed over. Who and when are in its history and audit trail."""
+    with one_transaction(session):
+        authorize(session, staff, Action.DISPENSE)
+        prescription = locked(session, rx_number)
+        require_state(prescription, Action.DISPENSE)
+        move(session, prescription, Status.DISPENSED, staff)
+        audit.record(
+            session,
+            staff.actor,
+            "prescription.dispensed",
+            prescription_id=prescription.id,
+            request_id=request_id,
+            from_status=Status.VERIFIED.value,
+            to_status=Status.DISPENSED.value,
+        )
+        return _committed(session, prescription)
+
+
+def cancel(
+    session: Session,
+    staff: Staff,
+    rx_number: int,
+    reason: str,
+    *,
+    request_id: str | None = None,
+) -> Prescription:
+    """Stop an order that is not yet dispensed, rejected or cancelled, with a written
+    reason. What was compounded for it stays recorded and off the shelf."""
+    with one_transaction(session):
+        authorize(session, staff, Action.CANCEL)
+        prescription = locked(session, rx_number)
+        current = require_state(prescription, Action.CANCEL)
+        written = written_reason(reason)
+        move(session, prescription, Status.CANCELLED, staff, written)
+        audit.record(
+            session,
+            staff.actor,
+            "prescription.cancelled",
+            prescription_id=prescription.id,
+            request_id=request_id,
+            from_status=current.value,
+            to_status=Status.CANCELLED.value,
+            reason=written,
+        )
+        return _committed(session, prescription)
+
+
+def _has_worksheet(session: Session, prescription: Prescription) -> bool:
+    found = session.scalar(select(Worksheet.id).where(Worksheet.prescription_id == prescription.id))
+    return found is not None
+
+
+def _committed(session: Session, prescription: Prescription) -> Prescription:
+    session.flush()
+    changed = shown(session, prescription.id)
+    session.commit()
+    return changed

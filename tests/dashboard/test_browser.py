@@ -1,0 +1,240 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, against the
+app served by a real HTTP server on 127.0.0.1, on PostgreSQL, with the demo pharmacy.
+
+A technician and a pharmacist take Ada Lovelace's ready order through compounding,
+verification, the label (downloaded and read back) and dispensing; the technician's
+attempt to verify is refused; a pharmacist overrides a held order with a reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pypdf
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from pharmacy import create_app
+from pharmacy.clock import pharmacy_today
+from pharmacy.extensions import database
+from pharmacy.migrations import upgrade
+from pharmacy.services.demo import load_demo
+from pharmacy.services.demo_queue import stage_demo_queue
+from pharmacy.services.reference_data import load_defaults
+from tests.conftest import fresh_postgresql_database
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TECHNICIAN = ("tech", "demo-technician")
+PHARMACIST = ("pharmacist", "demo-pharmacist")
+
+pytestmark = pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None, reason="Chromium is installed by bin/test (apt-get)"
+)
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log: the queue's search (a patient's name) is in the query string."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    with fresh_postgresql_database() as url:
+        upgrade(url)
+        app = create_app(
+            {"DATABASE_URL": url, "BROKER_URL": f"sqla+sqlite:///{folder / 'broker.sqlite'}"}
+        )
+        with app.app_context():
+            session = database.session
+            today = pharmacy_today(app.config)
+            load_defaults(session)
+            load_demo(session, today)
+            stage_demo_queue(session, today)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        http = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
+        thread = threading.Thread(target=http.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            http.shutdown()
+            thread.join(timeout=10)
+            database.bound(app).engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def sign_in(browser, server):
+    """`sign_in(user)`: a browser window of its own (own cookies), logged in."""
+    contexts = []
+
+    def open_window(user: tuple[str, str]):
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1366, "height": 900}
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{server}/")
+        assert "/login" in page.url
+        page.fill("#username", user[0])
+        page.fill("#password", user[1])
+        page.click("button[type=submit]")
+        page.wait_for_selector("#queue")
+        return page
+
+    yield open_window
+    for context in contexts:
+        context.close()
+
+
+def status_of(page) -> str:
+    return page.get_attribute("#status", "data-status")
+
+
+def test_an_order_is_compounded_verified_labelled_and_dispensed(sign_in, server):
+    technician = sign_in(TECHNICIAN)
+    # Find the order as one would: type the name; htmx swaps in the results.
+    technician.fill("#q", "lovel")
+    technician.wait_for_url(re.compile(r"q=lovel"))
+    row = technician.locator("#queue tbody tr")
+    row.first.wait_for()
+    assert row.count() == 1
+    technician.click("#queue tbody tr .rx a")
+    technician.wait_for_selector("#compounding")
+    rx = re.search(r"/orders/(\d+)", technician.url).group(1)
+    assert status_of(technician) == "ready"
+
+    # Record the compounding: the actual amounts, the batch made, the capsule weights.
+    for amount in technician.locator("#compounding input[name=amount]").all():
+        if not amount.input_value():
+            amount.fill(amount.get_attribute("data-planned"))
+    batch = technician.get_attribute("#quantity_made", "placeholder").split()[-1]
+    technician.fill("#quantity_made", batch)
+    for box, weight in zip(
+        technician.locator("input[name=capsule_weight]").all(),
+        ["224.9", "225.4", "226.0", "224.1", "225.2"],
+        strict=False,
+    ):
+        box.fill(weight)
+    technician.click("#compounding button[type=submit]")
+    technician.wait_for_selector("text=Compounding recorded")
+    assert status_of(technician) == "compounded"
+    assert "capsule weight check passed" in technician.inner_text("#record")
+
+    # The technician has no Verify button, and a verification posted anyway is refused.
+    assert technician.locator("#verify").count() == 0
+    with technician.expect_response(lambda r: r.url.endswith(f"/orders/{rx}/verify")) as sent:
+        technician.evaluate(
+            """(rx) => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = `/orders/${rx}/verify`;
+                const token = document.createElement("input");
+                token.name = "csrf_token";
+                token.value = document.querySelector('meta[name="csrf-token"]').content;
+                form.appendChild(token);
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            rx,
+        )
+    assert sent.value.status == 403
+    technician.wait_for_selector("text=Not allowed")
+    assert "Only a pharmacist may verify" in technician.inner_text("main")
+    technician.goto(f"{server}/orders/{rx}")
+    assert status_of(technician) == "compounded"
+
+    # Another person, a pharmacist, verifies and prints the label.
+    pharmacist = sign_in(PHARMACIST)
+    pharmacist.goto(f"{server}/orders/{rx}")
+    pharmacist.click("#verify")
+    pharmacist.wait_for_selector("text=verified: it may be labelled")
+    assert status_of(pharmacist) == "verified"
+    with pharmacist.expect_download() as downloading:
+        pharmacist.click("#print-label")
+    download = downloading.value
+    assert download.suggested_filename == f"label-{rx}.pdf"
+    pdf = Path(download.path()).read_bytes()
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())
+    assert "Ada Lovelace" in text
+    assert f"Rx {rx}" in text
+    assert "Naltrexone HCl 1.5 mg capsule" in text
+    assert "Take 1 capsule (1.5 mg) by mouth at bedtime" in text
+    assert "RPh: PP" in text  # Pat Pharmacist, who verified
+
+    # Back at the counter, the technician dispenses it.
+    technician.goto(f"{server}/orders/{rx}")
+    technician.click("#dispense")
+    technician.wait_for_selector(f"text=Rx {rx} dispensed.")
+    assert status_of(technician) == "dispensed"
+    trail = technician.inner_text("#trail")
+    for event in (
+        "prescription.compounded",
+        "prescription.verified",
+        "label.printed",
+        "prescription.dispensed",
+    ):
+        assert event in trail
+
+
+def test_a_pharmacist_overrides_a_held_order_with_a_reason(sign_in):
+    pharmacist = sign_in(PHARMACIST)
+    held = pharmacist.locator("#queue tr.held")
+    assert held.count() >= 1  # alerts first: the held orders lead the queue
+    first_row = pharmacist.locator("#queue tbody tr").first
+    assert "held" in first_row.get_attribute("class")
+    first_row.locator(".rx a").click()
+    pharmacist.wait_for_selector("#alerts")
+    assert status_of(pharmacist) == "on_hold"
+    assert "hard stop" in pharmacist.inner_text("#alerts").lower()
+
+    reason = "Spoke with Dr Example: opioid stopped last month, patient confirmed by phone"
+    pharmacist.fill("#override-reason", reason)
+    pharmacist.click("button#override")
+    pharmacist.wait_for_selector("text=Hold overridden")
+    assert status_of(pharmacist) == "ready"
+    alerts = pharmacist.inner_text("#alerts")
+    assert "overridden" in alerts.lower() and reason in alerts
+
+
+def test_the_readme_screenshots_are_made_from_the_demo(browser, tmp_path):
+    """docs/dashboard/screenshots.py keeps working: it is re-run from the demo data."""
+    script = Path(__file__).resolve().parents[2] / "docs" / "dashboard" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("dashboard_screenshots", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    made = module.main(tmp_path, browser)
+    assert [path.name for path in made] == ["queue.png", "order.png"]
+    assert all(path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for path in made)
+    assert all(path.stat().st_size > 50_000 for path in made)
