@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pharmacy.domain import prescription as rx
-from pharmacy.domain.compounding import Formula, LotStock, compute_worksheet
+from pharmacy.domain.compounding import Formula, compute_worksheet
 from pharmacy.domain.prescription import Problem
 from pharmacy.domain.pricing import price_worksheet
 from pharmacy.domain.written import reason_problem, tidy
@@ -38,6 +38,7 @@ from pharmacy.models import (
 )
 
 from . import Actor, Conflict, Invalid, NotFound, api_keys, audit, reference, users
+from .work import shelf
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 LOT_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/-]{0,59}")
@@ -167,25 +168,6 @@ def _sample(dosage_form: str) -> rx.PrescriptionOrder:
     )
 
 
-def _shelf(session: Session) -> list[LotStock]:
-    rows = session.execute(select(Lot, Ingredient.code).join(Ingredient)).all()
-    return [
-        LotStock(
-            lot_id=lot.id,
-            ingredient_code=code,
-            lot_number=lot.lot_number,
-            vendor=lot.vendor,
-            expires_on=lot.expires_on,
-            quantity_on_hand=lot.quantity_on_hand,
-            quarantined=lot.quarantined,
-            molecular_weight=lot.molecular_weight,
-            assay_percent=lot.assay_percent,
-            form=lot.form,
-        )
-        for lot, code in rows
-    ]
-
-
 def try_versions(
     session: Session,
     today: date,
@@ -196,13 +178,13 @@ def try_versions(
     """Price a sample order of each dosage form with the given formula(s) and price
     list, or the current ones where none is given. Raises what the domain raises."""
     data = reference.current(session)
-    shelf = _shelf(session)
+    lots = shelf(session)
     trials = []
     for dosage_form in SAMPLE_ORDERS:
         formula = (formulas or {}).get(dosage_form)
         if formula is None:
             formula = reference.formula_for(data, dosage_form)[1]
-        worksheet = compute_worksheet(_sample(dosage_form), formula, shelf, data.settings, today)
+        worksheet = compute_worksheet(_sample(dosage_form), formula, lots, data.settings, today)
         price = price_worksheet(
             worksheet,
             prices if prices is not None else data.prices,

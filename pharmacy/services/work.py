@@ -72,7 +72,7 @@ def work_prescription(
     data = reference.current(session)
     mfr_id, formula = reference.formula_for(data, prescription.dosage_form)
     worksheet = compute_worksheet(
-        _order(prescription), formula, _lots(session), data.settings, today
+        _order(prescription), formula, shelf(session), data.settings, today
     )
     price = price_worksheet(worksheet, data.prices, data.price_list_version, data.ingredient_names)
     findings = [*findings, *worksheet.findings]
@@ -222,7 +222,8 @@ def _other_active_orders(session: Session, p: Prescription) -> int:
     )
 
 
-def _lots(session: Session) -> list[LotStock]:
+def shelf(session: Session) -> list[LotStock]:
+    """Every lot on the shelf, as the rules see them (they pick the usable ones)."""
     rows = session.execute(select(Lot, Ingredient.code).join(Ingredient)).all()
     return [
         LotStock(
