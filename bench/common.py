@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pharmacy import config
+from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
 from pharmacy.clock import pharmacy_today
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,38 +31,8 @@ SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 
-# The api.md example, as tests/conftest.py's VALID_PRESCRIPTION (copied: a bench must
-# not import the test suite). `written_on` is set to yesterday by prescription_body().
-PRESCRIPTION = {
-    "prescriber": {
-        "npi": "1234567893",
-        "first_name": "Joe",
-        "last_name": "Example",
-        "phone": "614-555-0100",
-    },
-    "patient": {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1980-01-02",
-        "phone": "614-555-0199",
-        "address": {
-            "line1": "1 Main St",
-            "city": "Columbus",
-            "state": "OH",
-            "postal_code": "43212",
-        },
-        "allergies": ["sulfa"],
-        "medications": ["levothyroxine 50 mcg daily"],
-        "conditions": ["fibromyalgia"],
-    },
-    "medication": {"dosage_form": "capsule", "strength_mg": 1.5},
-    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 30}]},
-    "days_supply": 30,
-    "refills": 2,
-    "written_on": "2026-11-20",
-    "diagnosis": "M79.7",
-    "notes": "free text for the pharmacist",
-}
+# The api.md example, shared with the OpenAPI document and the tests.
+PRESCRIPTION = EXAMPLE_PRESCRIPTION
 
 
 def prescription_body() -> dict:

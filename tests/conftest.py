@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pharmacy import config, create_app
+from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
@@ -150,36 +151,7 @@ def other_clinic(app) -> ClinicAccess:
     return make_clinic(app)
 
 
-VALID_PRESCRIPTION = {
-    "prescriber": {
-        "npi": "1234567893",
-        "first_name": "Joe",
-        "last_name": "Example",
-        "phone": "614-555-0100",
-    },
-    "patient": {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1980-01-02",
-        "phone": "614-555-0199",
-        "address": {
-            "line1": "1 Main St",
-            "city": "Columbus",
-            "state": "OH",
-            "postal_code": "43212",
-        },
-        "allergies": ["sulfa"],
-        "medications": ["levothyroxine 50 mcg daily"],
-        "conditions": ["fibromyalgia"],
-    },
-    "medication": {"dosage_form": "capsule", "strength_mg": 1.5},
-    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 30}]},
-    "days_supply": 30,
-    "refills": 2,
-    "written_on": "2026-11-20",
-    "diagnosis": "M79.7",
-    "notes": "free text for the pharmacist",
-}
+VALID_PRESCRIPTION = EXAMPLE_PRESCRIPTION
 
 
 @pytest.fixture

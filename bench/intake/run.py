@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from pharmacy import config
+from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
 from pharmacy.clock import pharmacy_today
 from pharmacy.database import make_engine
 from pharmacy.migrations import upgrade
@@ -60,38 +61,8 @@ PATH = "/api/v1/prescriptions"
 TARGET = 0.6  # the app must keep at least this share of the bare floor's throughput
 WARMUP_SECONDS = 5  # fills the connection pools and Python's caches before measuring
 
-# The api.md example, as tests/conftest.py's VALID_PRESCRIPTION (copied: the bench must
-# not import the test suite). `written_on` is set to yesterday when the run starts.
-PRESCRIPTION = {
-    "prescriber": {
-        "npi": "1234567893",
-        "first_name": "Joe",
-        "last_name": "Example",
-        "phone": "614-555-0100",
-    },
-    "patient": {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": "1980-01-02",
-        "phone": "614-555-0199",
-        "address": {
-            "line1": "1 Main St",
-            "city": "Columbus",
-            "state": "OH",
-            "postal_code": "43212",
-        },
-        "allergies": ["sulfa"],
-        "medications": ["levothyroxine 50 mcg daily"],
-        "conditions": ["fibromyalgia"],
-    },
-    "medication": {"dosage_form": "capsule", "strength_mg": 1.5},
-    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 30}]},
-    "days_supply": 30,
-    "refills": 2,
-    "written_on": "2026-11-20",
-    "diagnosis": "M79.7",
-    "notes": "free text for the pharmacist",
-}
+# The api.md example, shared with the OpenAPI document and the tests.
+PRESCRIPTION = EXAMPLE_PRESCRIPTION
 
 
 class BenchFailed(Exception):

@@ -9,6 +9,7 @@ from flask import jsonify
 from pydantic.json_schema import models_json_schema
 
 from . import blueprint
+from .examples import EXAMPLE_PRESCRIPTION
 from .schemas import (
     CancelIn,
     ErrorOut,
@@ -90,7 +91,8 @@ def document() -> dict[str, Any]:
                         "required": True,
                         "content": {
                             "application/json": {
-                                "schema": {"$ref": REF.format(model="PrescriptionIn")}
+                                "schema": {"$ref": REF.format(model="PrescriptionIn")},
+                                "example": EXAMPLE_PRESCRIPTION,
                             }
                         },
                     },
