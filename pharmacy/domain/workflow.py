@@ -21,7 +21,8 @@ FINAL = frozenset({Status.DISPENSED, Status.REJECTED, Status.CANCELLED})
 ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.READY, Status.ON_HOLD, Status.CANCELLED}),
     Status.ON_HOLD: frozenset({Status.READY, Status.REJECTED, Status.CANCELLED}),
-    Status.READY: frozenset({Status.COMPOUNDED, Status.ON_HOLD, Status.CANCELLED}),
+    # A pharmacist may refuse a ready order too (a problem screening could not see).
+    Status.READY: frozenset({Status.COMPOUNDED, Status.ON_HOLD, Status.REJECTED, Status.CANCELLED}),
     Status.COMPOUNDED: frozenset({Status.VERIFIED, Status.READY, Status.CANCELLED}),
     Status.VERIFIED: frozenset({Status.DISPENSED, Status.CANCELLED}),
     Status.DISPENSED: frozenset(),

@@ -123,18 +123,12 @@ def reject(
 ) -> Prescription:
     """A pharmacist refuses to fill an order, held or ready, with a written reason; its
     unresolved hard stops are resolved `rejected` with that reason.
-
-    The workflow rejects only a held order, so a ready order is held and rejected in the
-    same transaction: its history shows both moves, by the same pharmacist, for the
-    same reason.
     """
     with one_transaction(session):
         authorize(session, staff, Action.REJECT)
         prescription = locked(session, rx_number)
         current = require_state(prescription, Action.REJECT)
         written = written_reason(reason)
-        if current is Status.READY:
-            move(session, prescription, Status.ON_HOLD, staff, written)
         resolved = resolve_hard_stops(session, prescription, "rejected", staff, written)
         move(session, prescription, Status.REJECTED, staff, written)
         audit.record(

@@ -259,13 +259,13 @@ def test_rejecting_a_held_order_resolves_its_hard_stops_as_rejected(counter):
     assert event.detail["alert_codes"] == [a.code for a in shown.alerts]
 
 
-def test_a_ready_order_is_rejected_through_a_hold_so_every_move_is_allowed(counter):
+def test_a_ready_order_is_rejected_in_one_move_with_the_reason(counter):
     rx = counter.ready()
     shown = counter.call("reject", "pharmacist", rx, "Duplicate of an order already filled")
     moves = [(c.from_status, c.to_status, c.reason) for c in shown.status_history[-2:]]
     assert moves == [
-        ("ready", "on_hold", "Duplicate of an order already filled"),
-        ("on_hold", "rejected", "Duplicate of an order already filled"),
+        ("received", "ready", None),
+        ("ready", "rejected", "Duplicate of an order already filled"),
     ]
     event = counter.audit(rx)[-1]
     assert (event.action, event.detail["from_status"]) == ("prescription.rejected", "ready")
