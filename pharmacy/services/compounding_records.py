@@ -40,7 +40,7 @@ from . import Conflict, audit
 from .order_changes import flag, invalid, locked, move, one_transaction, require_state, setting
 from .order_changes import shown as shown_order
 from .staff_access import Action, Forbidden, Staff, authorize
-from .work import plain
+from .work import lot_stock, plain
 
 QC_SETTINGS = ("capsule_weight_tolerance_percent", "liquid_volume_tolerance_percent")
 VERIFIER_MAY_BE_COMPOUNDER = "verifier_may_be_compounder"
@@ -202,25 +202,10 @@ def _locked_lots(
         .execution_options(populate_existing=True)
     ).all()
     return {
-        (code, lot.lot_number): (lot, _stock(lot, code))
+        (code, lot.lot_number): (lot, lot_stock(lot, code))
         for lot, code in rows
         if (code, lot.lot_number) in wanted
     }
-
-
-def _stock(lot: Lot, code: str) -> LotStock:
-    return LotStock(
-        lot_id=lot.id,
-        ingredient_code=code,
-        lot_number=lot.lot_number,
-        vendor=lot.vendor,
-        expires_on=lot.expires_on,
-        quantity_on_hand=lot.quantity_on_hand,
-        quarantined=lot.quarantined,
-        molecular_weight=lot.molecular_weight,
-        assay_percent=lot.assay_percent,
-        form=lot.form,
-    )
 
 
 def _component(use: ComponentUse, lot: Lot, unit: str) -> dict[str, str | int]:

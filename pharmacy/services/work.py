@@ -225,21 +225,23 @@ def _other_active_orders(session: Session, p: Prescription) -> int:
 def shelf(session: Session) -> list[LotStock]:
     """Every lot on the shelf, as the rules see them (they pick the usable ones)."""
     rows = session.execute(select(Lot, Ingredient.code).join(Ingredient)).all()
-    return [
-        LotStock(
-            lot_id=lot.id,
-            ingredient_code=code,
-            lot_number=lot.lot_number,
-            vendor=lot.vendor,
-            expires_on=lot.expires_on,
-            quantity_on_hand=lot.quantity_on_hand,
-            quarantined=lot.quarantined,
-            molecular_weight=lot.molecular_weight,
-            assay_percent=lot.assay_percent,
-            form=lot.form,
-        )
-        for lot, code in rows
-    ]
+    return [lot_stock(lot, code) for lot, code in rows]
+
+
+def lot_stock(lot: Lot, code: str) -> LotStock:
+    """A lot row as the compounding rules take it."""
+    return LotStock(
+        lot_id=lot.id,
+        ingredient_code=code,
+        lot_number=lot.lot_number,
+        vendor=lot.vendor,
+        expires_on=lot.expires_on,
+        quantity_on_hand=lot.quantity_on_hand,
+        quarantined=lot.quarantined,
+        molecular_weight=lot.molecular_weight,
+        assay_percent=lot.assay_percent,
+        form=lot.form,
+    )
 
 
 def plain(value: Any) -> Any:
