@@ -7,7 +7,6 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
@@ -17,7 +16,11 @@ from pharmacy.services import outbox, work
 from .app import celery_app
 
 # Worth retrying: the database or the network is away for a moment.
-TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = work.TRANSIENT
+# Waiting orders a task works along with its own, in the same transaction: a worker's
+# time goes to round trips and commits, which a batch shares. Beyond a few dozen the
+# shared part is already small, and a batch holds its orders' locks while it works.
+TAKE_ALONG = 24
 log = logging.getLogger("workers.tasks")
 
 
@@ -41,13 +44,16 @@ def work_prescription(self, prescription_id: int, request_id: str | None = None)
             today=pharmacy_today(current_app.config),
             message_uid=message_uid,
             request_id=request_id,
+            take_along=TAKE_ALONG,
         )
     except TRANSIENT:
         session.rollback()
         log.warning("database unavailable; retrying", extra=context)
         raise
     except Exception as error:
-        # A poison order: hold it for a pharmacist instead of retrying for ever.
+        # A poison order the service could not hold itself (it holds those whose
+        # worksheet cannot be computed): hold it for a pharmacist instead of retrying
+        # for ever.
         session.rollback()
         log.exception("order could not be worked; put on hold", extra=context)
         work.hold_for_error(

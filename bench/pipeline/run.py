@@ -23,7 +23,17 @@ Each is measured twice, in the same way for both, so the ratio compares like wit
             and CPU per item are printed beside it to show which side bound the run.
   backlog   N more items queued with the workers stopped, then the workers started; the
             clock runs from the first completion to the last, so neither the producer
-            nor start-up is in it: the workers alone, on the whole machine.
+            nor start-up is in it: the workers alone, on the whole machine. Only the
+            items completed after the first completion count: a worker that takes
+            waiting orders along with its own completes many at once, and those were
+            worked before the clock started (the floor's first completion is one item,
+            as before). CPU per item from the first completion on, alike for both.
+
+An order is `ready` before the tasks for the orders its task took along have been
+consumed (they find their order done and do nothing); the pipeline's work is over only
+once the broker holds no task, delivered or not. So its end is the later of the last
+`ready` and the moment the bench sees its queue empty (polled every 10 ms), and its CPU
+is counted to then; the floor's items are the tasks themselves.
 
 Both: same worker command-line options (2 prefork processes; acks_late and prefetch 1
 from the app's settings), same Redis database, same machine. Prints items/s, the
@@ -108,6 +118,8 @@ SHARED_SETTINGS = (
     "task_soft_time_limit",
     "worker_prefetch_multiplier",
 )
+# Where kombu's Redis transport keeps the default queue and the delivered, unacked tasks.
+QUEUE, UNACKED = "celery", "unacked"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 deadline = float("inf")  # set by main(); checked between items and while waiting
 
@@ -226,6 +238,9 @@ class Floor:
     def completed(self, _batch: list) -> int:
         return self.broker.llen(DONE_KEY)  # emptied by collect() after each batch
 
+    def drained_at(self, *_watched: CeleryProcess) -> float | None:
+        return None  # each item is a task: its completion is the task's
+
     def collect(self, batch: list) -> list[tuple[float, float]]:
         """(sent, done) of each task, having checked each ran exactly once."""
         records = [tuple(map(float, r.split())) for r in self.broker.lrange(DONE_KEY, 0, -1)]
@@ -286,6 +301,22 @@ class Pipeline:
                 {"first": batch[0], "last": batch[-1]},
             ).scalar_one()
 
+    def drained_at(self, *watched: CeleryProcess) -> float | None:
+        """When the broker was seen holding no task (queued, or delivered and not yet
+        acknowledged), if any was left when the last order was ready; else None."""
+        broker = redis.Redis.from_url(BROKER_URL)
+        try:
+
+            def empty() -> bool:
+                return broker.llen(QUEUE) == 0 and broker.hlen(UNACKED) == 0
+
+            if empty():
+                return None
+            wait_for(empty, TIMEOUT_S, "the pipeline's queue to drain", *watched, every=0.01)
+            return time.time()
+        finally:
+            broker.close()
+
     def collect(self, batch: list[int]) -> list[tuple[float, float]]:
         """(created_at, ready) of each order, having checked each was worked exactly
         once to `ready`: one worksheet, one move to ready, one `prescription.worked`
@@ -341,17 +372,27 @@ def measure(subject: Floor | Pipeline, count: int) -> dict:
         producer_cpu = cpu_since(producer_cpu)
         what = f"{count} {label} items, live"
         wait_for(lambda: subject.completed(batch) >= count, TIMEOUT_S, what, *processes)
+        live_drained = subject.drained_at(*processes)
         live.stop_cpu()
     # Checked once the workers have stopped: nothing more can change.
     times = subject.collect(batch)
 
     backlog = produce(subject, "backlog", count)
     with subject.workers() as processes, ProcessWatch(processes[0].process.pid) as drain:
+        what = f"the first {label} item, backlog"
+        wait_for(lambda: subject.completed(backlog) >= 1, TIMEOUT_S, what, *processes)
+        drain.start_cpu()  # start-up is behind us: the workers' own imports left out
+        before_cpu = subject.completed(backlog)
         what = f"{count} {label} items, backlog"
         wait_for(lambda: subject.completed(backlog) >= count, TIMEOUT_S, what, *processes)
+        backlog_drained = subject.drained_at(*processes)
+        drain.stop_cpu()
     drained = [done for _, done in subject.collect(backlog)]
 
-    finished = max(done for _, done in times)
+    finished = max(max(done for _, done in times), live_drained or 0)
+    first = min(drained)
+    # Items the first completion brought: one for the floor, a batch for the pipeline.
+    at_first = sum(1 for done in drained if done == first)
     latencies = [done - sent_at for sent_at, done in times]
     return {
         "count": count,
@@ -363,7 +404,9 @@ def measure(subject: Floor | Pipeline, count: int) -> dict:
         "producer_cpu_ms_per_item": 1000 * producer_cpu / count,
         "worker_cpu_ms_per_item": 1000 * live.cpu_seconds() / count,
         # Backlog: first to last completion, so start-up is left out; the workers alone.
-        "backlog_per_s": (count - 1) / (max(drained) - min(drained)),
+        "backlog_per_s": (count - at_first) / (max(max(drained), backlog_drained or 0) - first),
+        "backlog_first_completion_items": at_first,
+        "backlog_worker_cpu_ms_per_item": 1000 * drain.cpu_seconds() / (count - before_cpu),
         "processes": live.report() + drain.report(),
     }
 
@@ -435,7 +478,13 @@ def stop(process: subprocess.Popen) -> None:
             continue
 
 
-def wait_for(check: Callable[[], bool], timeout: float, what: str, *watched: CeleryProcess) -> None:
+def wait_for(
+    check: Callable[[], bool],
+    timeout: float,
+    what: str,
+    *watched: CeleryProcess,
+    every: float = 0.05,
+) -> None:
     until = time.monotonic() + timeout
     while time.monotonic() < until:
         if check():
@@ -443,7 +492,7 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, *watched: Cel
         for process in watched:
             process.check_alive()
         check_deadline()
-        time.sleep(0.05)
+        time.sleep(every)
     logs = "\n".join(f"--- {p.label} log:\n{p.tail()}" for p in watched)
     raise BenchFailed(f"timed out after {timeout:.0f} s waiting for {what}\n{logs}")
 
@@ -551,16 +600,20 @@ def report(options, floor: dict, pipeline: dict, load_before: float) -> int:
     peak = max(p["peak_rss_mb"] for p in pipeline["processes"])
     memory_verdict = "PASS" if peak < TARGET_RSS_MB else "BELOW"
 
-    print(f"\n{'':10}{'---------------------- live ----------------------':>58}{'backlog':>10}")
+    print(
+        f"\n{'':10}{'---------------------- live ----------------------':>58}"
+        f"{'----- backlog -----':>21}"
+    )
     print(
         f"{'':10}{'items/s':>9}{'produced/s':>11}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'producer CPU':>13}{'worker CPU':>12}{'items/s':>10}"
+        f"{'producer CPU':>13}{'worker CPU':>12}{'items/s':>10}{'worker CPU':>12}"
     )
     for label, run in (("floor", floor), ("pipeline", pipeline)):
         print(
             f"{label:10}{run['per_s']:9.1f}{run['produced_per_s']:11.1f}{run['p50_ms']:9.1f}"
             f"{run['p99_ms']:9.1f}{run['producer_cpu_ms_per_item']:10.2f} ms"
             f"{run['worker_cpu_ms_per_item']:9.2f} ms{run['backlog_per_s']:10.1f}"
+            f"{run['backlog_worker_cpu_ms_per_item']:9.2f} ms"
         )
     print(
         "\nlive: the bench process produces (send_task / POST through the API, one thread)"
@@ -568,7 +621,10 @@ def report(options, floor: dict, pipeline: dict, load_before: float) -> int:
         "\n  the last completion (orders: the status change to ready); produced/s is the"
         "\n  producer alone; p50/p99 from send (created_at) to completion; CPU per item."
         "\nbacklog: the same count queued with the workers stopped, then worked; items/s"
-        "\n  from the first to the last completion: the workers alone, no producer."
+        "\n  from the first to the last completion, counting the items completed after"
+        "\n  the first: the workers alone, no producer; CPU per item from then on."
+        "\npipeline: its end waits for the broker's queue to drain too (tasks for orders"
+        "\n  another task took along), and its worker CPU counts them."
         "\nBoth runs: same worker options, same Redis database, warmed up, same clocks."
     )
     print("\npeak RSS per worker process (VmHWM), live run then backlog run:")

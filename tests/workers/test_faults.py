@@ -71,7 +71,8 @@ def test_orders_survive_redis_losing_its_queue(pharmacy_on, own_redis, prescript
 
 def test_orders_survive_a_worker_killed_mid_batch(pharmacy_on, machine_redis, prescription):
     pharmacy = pharmacy_on(machine_redis)
-    rx_numbers = submit_many(pharmacy, prescription, 150)
+    # Enough that the work outlasts a look at it: workers take waiting orders in batches.
+    rx_numbers = submit_many(pharmacy, prescription, 400)
     pharmacy.beat()
     doomed = pharmacy.worker(concurrency=2)
     wait_for(lambda: statuses(pharmacy, rx_numbers).get("ready", 0) >= 10, 60, "work to start")
@@ -80,5 +81,5 @@ def test_orders_survive_a_worker_killed_mid_batch(pharmacy_on, machine_redis, pr
     assert left > 0, "the worker was killed mid-batch"
     time.sleep(1)
     pharmacy.worker(concurrency=2)
-    wait_for(lambda: statuses(pharmacy, rx_numbers) == {"ready": 150}, 180, "150 orders ready")
+    wait_for(lambda: statuses(pharmacy, rx_numbers) == {"ready": 400}, 180, "400 orders ready")
     assert_each_worked_exactly_once(pharmacy, rx_numbers)

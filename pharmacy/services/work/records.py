@@ -1,0 +1,228 @@
+"""Writing what the worker made of a batch of orders: one statement per table for the
+whole batch, however many orders it holds.
+
+Plain Core statements, not ORM objects: the worker writes these rows and never reads
+them back. Every row of a batch carries the batch's one moment: the orders were
+worked in one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, insert, literal_column, update
+from sqlalchemy.orm import Session
+
+from pharmacy.domain.workflow import Status
+from pharmacy.models import (
+    Alert,
+    AuditEvent,
+    OutboxMessage,
+    Prescription,
+    PriceLine,
+    StatusChange,
+    Worksheet,
+)
+
+from .. import SYSTEM
+from ..outbox import PRESCRIPTION_RECEIVED
+from .outcome import Outcome
+
+WORKED = "prescription.worked"
+
+
+def write(
+    session: Session,
+    outcomes: list[Outcome],
+    *,
+    now: datetime,
+    request_ids: dict[int, str | None],
+) -> None:
+    """The rows of worked `outcomes`, all of them orders moving out of `received`.
+
+    `request_ids` names the request behind an order when the caller knows it; the
+    others take the one their outbox message carries.
+    """
+    ids = [o.prescription_id for o in outcomes]
+    known = {rx: request_id for rx, request_id in request_ids.items() if request_id}
+    request_ids = {**messages_done(session, ids, now), **known}
+    worked = [o for o in outcomes if o.worked is not None]
+    if worked:
+        session.execute(insert(Worksheet.__table__), [_worksheet(o, now) for o in worked])
+        session.execute(
+            insert(PriceLine.__table__), [line for o in worked for line in _price_lines(o)]
+        )
+        session.execute(_WORKED_UPDATE, [_worked_values(o, now) for o in worked])
+    failed = [o for o in outcomes if o.worked is None]
+    if failed:
+        # A worksheet that could not be computed leaves the order's numbers as they were.
+        rows = [{"rx_id": o.prescription_id, "new_status": o.status.value} for o in failed]
+        session.execute(_STATUS_UPDATE, [{**row, "now": now} for row in rows])
+    alerts = [_alert(o.prescription_id, f, now) for o in outcomes for f in o.findings]
+    if alerts:
+        session.execute(insert(Alert.__table__), alerts)
+    session.execute(insert(StatusChange.__table__), [_status_change(o, now) for o in outcomes])
+    session.execute(
+        insert(AuditEvent.__table__),
+        [_audit_event(o, now, request_ids.get(o.prescription_id)) for o in outcomes],
+    )
+
+
+def messages_done(
+    session: Session, prescription_ids: list[int], now: datetime
+) -> dict[int, str | None]:
+    """Mark the outbox messages of these orders processed, in the transaction that works
+    them, so the sweep never sends them again; returns each order's request id.
+
+    A message names its order only in its payload; the partial index of migration 0005
+    finds the unprocessed ones by it, however long the outbox grows.
+    """
+    table = OutboxMessage.__table__
+    key, keys = _payload_order(session, prescription_ids)
+    rows = session.execute(
+        update(table)
+        .where(
+            table.c.processed_at.is_(None),
+            key.in_(keys),
+            table.c.topic == PRESCRIPTION_RECEIVED,
+        )
+        .values(processed_at=now)
+        .returning(key, table.c.request_id)
+    ).all()
+    return {int(order): request_id for order, request_id in rows}
+
+
+def _payload_order(session: Session, prescription_ids: list[int]):
+    """The payload's prescription id, spelled exactly as the index 0005 is built on."""
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column("(payload ->> 'prescription_id')"), [str(i) for i in prescription_ids]
+    return literal_column("json_extract(payload, '$.prescription_id')"), prescription_ids
+
+
+_table = Prescription.__table__
+_WORKED_UPDATE = (
+    update(_table)
+    .where(_table.c.id == bindparam("rx_id"))
+    .values(
+        status=bindparam("new_status"),
+        quantity=bindparam("new_quantity"),
+        quantity_unit=bindparam("new_unit"),
+        beyond_use_date=bindparam("new_bud"),
+        price_total=bindparam("new_total"),
+        price_list_id=bindparam("new_price_list"),
+        updated_at=bindparam("now"),
+    )
+)
+_STATUS_UPDATE = (
+    update(_table)
+    .where(_table.c.id == bindparam("rx_id"))
+    .values(status=bindparam("new_status"), updated_at=bindparam("now"))
+)
+
+
+def _worked_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    worked = outcome.worked
+    return {
+        "rx_id": outcome.prescription_id,
+        "new_status": outcome.status.value,
+        "new_quantity": worked.worksheet.quantity,
+        "new_unit": worked.worksheet.unit,
+        "new_bud": worked.worksheet.beyond_use.date,
+        "new_total": worked.price.total,
+        "new_price_list": worked.price_list_id,
+        "now": now,
+    }
+
+
+def _worksheet(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    return {
+        "prescription_id": outcome.prescription_id,
+        "mfr_id": outcome.worked.mfr_id,
+        "data": plain(outcome.worked.worksheet),
+        "created_at": now,
+    }
+
+
+def _price_lines(outcome: Outcome) -> list[dict[str, Any]]:
+    return [
+        {
+            "prescription_id": outcome.prescription_id,
+            "position": i,
+            "label": line.label,
+            "amount": line.amount,
+            "basis": line.basis,
+        }
+        for i, line in enumerate(outcome.worked.price.lines)
+    ]
+
+
+def _alert(prescription_id: int, finding, now: datetime) -> dict[str, Any]:
+    return {
+        "prescription_id": prescription_id,
+        "code": finding.code,
+        "severity": str(finding.severity),
+        "detail": finding.detail,
+        "created_at": now,
+    }
+
+
+def _status_change(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    return {
+        "prescription_id": outcome.prescription_id,
+        "from_status": Status.RECEIVED.value,
+        "to_status": outcome.status.value,
+        "actor": SYSTEM.label,
+        "reason": None,
+        "at": now,
+    }
+
+
+def _audit_event(outcome: Outcome, now: datetime, request_id: str | None) -> dict[str, Any]:
+    """As `audit.record` writes one: identifiers and alert codes, no patient details."""
+    return {
+        "at": now,
+        "actor_type": SYSTEM.kind,
+        "actor_id": SYSTEM.id,
+        "actor_name": SYSTEM.name,
+        "action": WORKED,
+        "prescription_id": outcome.prescription_id,
+        "detail": {
+            "from_status": Status.RECEIVED.value,
+            "to_status": outcome.status.value,
+            "alerts": [f.code for f in outcome.findings],
+        },
+        "request_id": request_id,
+    }
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """A domain result as JSON: Decimals and dates as strings, exactly as computed.
+
+    A worksheet is a few thousand values; each dataclass's fields are looked up once
+    per process, and plain values (exactly str, int...: not a StrEnum) pass at once.
+    """
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal | date):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
