@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .database import make_engine, make_sessionmaker
@@ -44,6 +46,18 @@ class Database:
         if "db_session" not in g:
             g.db_session = self.bound(current_app).sessions()
         return g.db_session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for one read outside the request's transaction. On PostgreSQL it
+        runs in autocommit, so the read is one round trip, with no BEGIN and ROLLBACK
+        around it; SQLite's connection is in-process and reads in a transaction."""
+        engine = self.engine
+        connection = engine.connect()
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with connection:
+            yield connection
 
     def _close(self, _error: BaseException | None) -> None:
         session = g.pop("db_session", None)

@@ -169,21 +169,27 @@ class Measure:
         self.database_url, self.key, self.body_path = database_url, key, body_path
 
     def run(self, label: str, app_args: list[str], count_rows: str) -> dict:
-        with self.serve(app_args) as base:
+        with self.serve(app_args) as (base, server):
             check_one_request(base + PATH, self.key, self.body_path, label)
             self.wrk_run(base, WARMUP_SECONDS)
             time.sleep(1)  # let requests still in flight at wrk's end commit
             before = count(self.database_url, count_rows)
+            cpu_before = server_cpu_seconds(server.pid)
             result = self.wrk_run(base, self.options.duration)
+            cpu = server_cpu_seconds(server.pid) - cpu_before
         # The server has stopped gracefully: every row it will write is written.
         result["rows_stored"] = count(self.database_url, count_rows) - before
+        # CPU the web processes spent per answered request: the app's own cost, less
+        # swayed by a busy machine than a rate is (PostgreSQL's share is not in it).
+        result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(result["requests"], 1), 3)
         print(f"--- {label}: wrk over {self.options.duration} s\n{result['wrk_report']}\n")
         verify(label, result, self.options.connections)
         return result
 
     @contextmanager
-    def serve(self, app_args: list[str]) -> Iterator[str]:
-        """gunicorn with the same settings for both apps; yields its base URL."""
+    def serve(self, app_args: list[str]) -> Iterator[tuple[str, subprocess.Popen]]:
+        """gunicorn with the same settings for both apps; yields its base URL and
+        its master process."""
         port = free_port()
         environment = {
             **os.environ,
@@ -208,7 +214,7 @@ class Measure:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_ready(server, base + "/healthz")
-            yield base
+            yield base, server
         finally:
             stop(server)
 
@@ -242,6 +248,23 @@ def count(database_url: str, query: str) -> int:
             return connection.execute(text(query)).scalar_one()
     finally:
         engine.dispose()
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User and system CPU time of the gunicorn master and its workers so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    pids = [master_pid]
+    while pids:
+        pid = pids.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (after the state)
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pids.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue  # gone meanwhile
+    return total / ticks
 
 
 def free_port() -> int:
@@ -314,11 +337,12 @@ def report(options, rounds: list[tuple[dict, dict]], unpublished: int) -> int:
     median = sorted(range(len(rounds)), key=ratios.__getitem__)[len(rounds) // 2]
     (bare, app), ratio = rounds[median], ratios[median]
     verdict = "PASS" if ratio >= TARGET else "BELOW"
-    print(f"\n{'':6}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'rows':>8}")
+    print(f"\n{'':6}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'rows':>8}{'CPU ms/req':>12}")
     for label, result in (("bare", bare), ("app", app)):
         print(
             f"{label:6}{result['requests_per_s']:12.1f}{result['p50_us'] / 1000:10.2f}"
             f"{result['p99_us'] / 1000:10.2f}{result['rows_stored']:8d}"
+            f"{result['server_cpu_ms_per_request']:12.2f}"
         )
     if len(rounds) > 1:
         print(f"ratios of the {len(rounds)} rounds: {', '.join(f'{r:.3f}' for r in ratios)}")

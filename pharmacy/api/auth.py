@@ -22,8 +22,9 @@ def require_clinic() -> None:
             "send your API key as 'Authorization: Bearer <key>'",
             headers=_CHALLENGE,
         )
-    clinic = api_keys.clinic_for_key(database.session, key.strip())
-    if clinic is None:
+    with database.reading() as connection:
+        holder = api_keys.clinic_for_key(connection, key.strip())
+    if holder is None:
         raise ApiError(401, "unauthorized", "the API key is unknown or revoked", headers=_CHALLENGE)
-    g.clinic_id = clinic.id
-    g.actor = Actor("clinic", str(clinic.id), clinic.name)
+    g.clinic_id = holder.clinic_id
+    g.actor = Actor("clinic", str(holder.clinic_id), holder.clinic_name)

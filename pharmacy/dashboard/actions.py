@@ -81,7 +81,13 @@ def verify(rx_number: int):
 @blueprint.post(RX + "/dispense")
 @allow_action(Action.DISPENSE)
 def dispense(rx_number: int):
-    act.dispense(database.session, staff(), rx_number, request_id=g.get("request_id"))
+    act.dispense(
+        database.session,
+        staff(),
+        rx_number,
+        today=pharmacy_today(current_app.config),
+        request_id=g.get("request_id"),
+    )
     return _done(Action.DISPENSE, rx_number)
 
 

@@ -88,7 +88,7 @@ def stage_demo_queue(session: Session, today: date) -> DemoQueue:
         if last in ready:
             staff_actions.verify(session, pharmacist, ready[last])
     if "Wilson" in ready:
-        staff_actions.dispense(session, technician, ready["Wilson"])
+        staff_actions.dispense(session, technician, ready["Wilson"], today=today)
     if "Rossi" in ready:
         staff_actions.cancel(
             session, checker, ready["Rossi"], "Prescriber cancelled: dose changed by phone"

@@ -25,6 +25,29 @@ Send = Callable[[str, dict[str, Any], str, str | None], None]
 log = logging.getLogger("pharmacy.outbox")
 
 
+def message(
+    topic: str,
+    payload: dict[str, Any],
+    request_id: str | None = None,
+    *,
+    sending_now: bool = False,
+) -> OutboxMessage:
+    """A message not yet in any transaction (`enqueue` adds it to one).
+
+    `sending_now` says the caller will send it right after the commit: it is then
+    written as already published, which spares a second write on every request;
+    `send_committed` clears that if the send fails, and if the process dies in
+    between, the sweep sends it once `redeliver_after` has passed."""
+    return OutboxMessage(
+        uid=uuid.uuid4(),
+        topic=topic,
+        payload=payload,
+        request_id=request_id,
+        published_at=utcnow() if sending_now else None,
+        attempts=1 if sending_now else 0,
+    )
+
+
 def enqueue(
     session: Session,
     topic: str,
@@ -33,20 +56,10 @@ def enqueue(
     *,
     sending_now: bool = False,
 ) -> OutboxMessage:
-    """Add a message to the transaction. `sending_now` says the caller will send it right
-    after the commit: it is then written as already published, which spares a second
-    write on every request; `send_committed` clears that if the send fails, and if the
-    process dies in between, the sweep sends it once `redeliver_after` has passed."""
-    message = OutboxMessage(
-        uid=uuid.uuid4(),
-        topic=topic,
-        payload=payload,
-        request_id=request_id,
-        published_at=utcnow() if sending_now else None,
-        attempts=1 if sending_now else 0,
-    )
-    session.add(message)
-    return message
+    """Add a message to the transaction (see `message` for `sending_now`)."""
+    added = message(topic, payload, request_id, sending_now=sending_now)
+    session.add(added)
+    return added
 
 
 def send_committed(session: Session, send: Send, message: OutboxMessage) -> bool:
@@ -60,7 +73,7 @@ def send_committed(session: Session, send: Send, message: OutboxMessage) -> bool
         )
         session.rollback()
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message.id).values(published_at=None)
+            update(OutboxMessage).where(OutboxMessage.uid == message.uid).values(published_at=None)
         )
         session.commit()
         return False

@@ -19,6 +19,8 @@ Compounding and verification live in `compounding_records`; who may do what in
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -146,13 +148,28 @@ def reject(
 
 
 def dispense(
-    session: Session, staff: Staff, rx_number: int, *, request_id: str | None = None
+    session: Session,
+    staff: Staff,
+    rx_number: int,
+    *,
+    today: date,
+    request_id: str | None = None,
 ) -> Prescription:
-    """The verified order is handed over. Who and when are in its history and audit trail."""
+    """The verified order is handed over. Who and when are in its history and audit trail.
+
+    Never after its beyond-use date: a preparation past it may have lost strength or
+    grown microbes, so it is cancelled and made again instead."""
     with one_transaction(session):
         authorize(session, staff, Action.DISPENSE)
         prescription = locked(session, rx_number)
         require_state(prescription, Action.DISPENSE)
+        use_by = prescription.beyond_use_date
+        if use_by is not None and today > use_by:
+            raise Conflict(
+                "past_beyond_use_date",
+                f"Rx {prescription.rx_number} was to be used by {use_by.isoformat()}: it may "
+                "not be dispensed; cancel it and make it again",
+            )
         move(session, prescription, Status.DISPENSED, staff)
         audit.record(
             session,

@@ -224,9 +224,10 @@ class Pharmacy:
         return rx
 
     def act(self, action: str, role: str, rx: int, *args: Any) -> Any:
+        options = {"today": self.today} if action == "dispense" else {}
         with self.app.app_context():
             service = getattr(staff_actions, action)
-            return service(database.session, self.accounts[role].staff, rx, *args)
+            return service(database.session, self.accounts[role].staff, rx, *args, **options)
 
     def compounded(self, by: str = "technician") -> int:
         rx = self.ready()

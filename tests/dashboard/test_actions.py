@@ -6,13 +6,15 @@ the order, its history, alerts, record, the lots, and the audit trail.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pharmacy.domain.labeling import OPIOID_WARNING
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
-from pharmacy.models import ROLES, Alert, CompoundingRecord
+from pharmacy.models import ROLES, Alert, CompoundingRecord, Prescription
 from pharmacy.services.staff_access import ACTION_STATES, ROLE_ACTIONS, Action
 from tests.labels import flat, page_texts
 
@@ -235,6 +237,23 @@ def test_an_action_the_state_does_not_allow_is_refused_409_and_changes_nothing(
     response = station.post(f"/orders/{rx}/{ROUTES[action]}", form_for(action, pharmacy, rx))
     assert response.status_code == 409, response.get_data(as_text=True)
     assert f"Rx {rx} is {status.value.replace('_', ' ')}" in response.get_data(as_text=True)
+    assert pharmacy.state(rx) == before
+
+
+def test_an_order_past_its_beyond_use_date_is_refused_at_the_counter(app, desk, accounts, pharmacy):
+    rx = pharmacy.verified()
+    yesterday = pharmacy.today - timedelta(days=1)
+    with app.app_context():
+        database.session.execute(
+            update(Prescription).where(Prescription.id == rx).values(beyond_use_date=yesterday)
+        )
+        database.session.commit()
+    counter = desk(accounts["technician"])  # signing in is audited too
+    before = pharmacy.state(rx)
+    response = counter.post(f"/orders/{rx}/dispense")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"to be used by {yesterday.isoformat()}: it may not be dispensed" in page
     assert pharmacy.state(rx) == before
 
 

@@ -56,6 +56,8 @@ class Counter:
 
     def call(self, action: str, who: str | Staff, rx: int, *args: Any, **options: Any) -> Any:
         staff = who if isinstance(who, Staff) else self.staff[who]
+        if action == "dispense":
+            options.setdefault("today", self.today)  # the counter's calendar
         with self.app.app_context():
             service = getattr(staff_actions, action)
             return service(database.session, staff, rx, *args, **options)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -553,6 +554,18 @@ def test_a_technician_dispenses_a_verified_order(counter):
         str(technician.user_id),
         "req-pickup",
     )
+
+
+def test_an_order_is_dispensed_up_to_its_beyond_use_date_and_not_after(counter):
+    on_the_day, too_late = counter.verified(), counter.verified()
+    use_by = counter.plan(on_the_day).beyond_use_date
+    assert counter.call("dispense", "technician", on_the_day, today=use_by).status == "dispensed"
+    before = counter.state(too_late)
+    day_after = counter.plan(too_late).beyond_use_date + timedelta(days=1)
+    with pytest.raises(Conflict, match=r"to be used by \d{4}-\d\d-\d\d: it may not be") as no:
+        counter.call("dispense", "technician", too_late, today=day_after)
+    assert no.value.code == "past_beyond_use_date"
+    assert counter.state(too_late) == before
 
 
 @pytest.mark.parametrize("status", sorted(STARTS_FROM["cancel"]))

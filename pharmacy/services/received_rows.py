@@ -1,0 +1,212 @@
+"""A received order's rows written by one PostgreSQL statement.
+
+Taking in an order writes seven tables: the prescriber and the patient (found, or
+added), the prescription, its direction steps, its first status, its audit event and
+its outbox row. Written one by one that is nine round trips; as one statement of
+data-modifying CTEs it is one, and the statement is atomic on its own, so a caller
+outside a transaction gets all the rows or none. SQLite has no data-modifying CTEs;
+it takes the same rows through the ORM (`prescriptions._store`), and the API tests
+run against both.
+
+The SQL is written out by hand, short enough for psycopg to keep its parsed form
+(statements over 4 KiB are parsed again on every call); the API tests run it against
+the models' tables, so a column renamed there fails them at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Connection, TextClause, bindparam, text
+
+from pharmacy.domain.prescription import PrescriptionOrder
+from pharmacy.domain.search import name_key
+from pharmacy.domain.workflow import Status
+from pharmacy.models import OutboxMessage
+from pharmacy.models.base import UTCDateTime
+
+from . import Actor
+
+RECEIVED_ACTION = "prescription.received"
+
+
+@dataclass(frozen=True)
+class Stored:
+    prescription_id: int
+    created_at: datetime
+
+
+def store(
+    connection: Connection,
+    clinic_id: int,
+    order: PrescriptionOrder,
+    *,
+    uid: uuid.UUID,
+    as_sent: dict[str, Any],
+    actor: Actor,
+    message: OutboxMessage,
+) -> Stored:
+    """Write the order's rows; `message` is the outbox row, not yet added anywhere.
+    Their times are the database's clock at the statement's start."""
+    values = _values(clinic_id, order, uid, as_sent, actor, message)
+    statement = _statement()
+    # No row back means a prescriber or patient was added by a request that committed
+    # while this one ran (its insert then did nothing, and this snapshot cannot see
+    # the row yet). The next statement's snapshot sees it, so once more is enough.
+    for _ in range(2):
+        row = connection.execute(statement, values).first()
+        if row is not None:
+            return Stored(row.id, row.created_at)
+    raise RuntimeError("the order's prescriber or patient could not be found or added")
+
+
+def _values(
+    clinic_id: int,
+    order: PrescriptionOrder,
+    uid: uuid.UUID,
+    as_sent: dict[str, Any],
+    actor: Actor,
+    message: OutboxMessage,
+) -> dict[str, Any]:
+    prescriber, patient = order.prescriber, order.patient
+    steps = order.directions.steps
+    return {
+        "clinic_id": clinic_id,
+        "npi": prescriber.npi,
+        "prescriber_first_name": prescriber.first_name,
+        "prescriber_last_name": prescriber.last_name,
+        "prescriber_phone": prescriber.phone,
+        "dea": prescriber.dea,
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "first_name_key": name_key(patient.first_name),
+        "last_name_key": name_key(patient.last_name),
+        "date_of_birth": patient.date_of_birth,
+        **patient_lists(order),
+        "uid": uid,
+        "status": Status.RECEIVED.value,
+        "dosage_form": order.dosage_form.value,
+        "strength_mg": order.strength_mg,
+        "times_per_day": order.directions.times_per_day,
+        "days_supply": order.days_supply,
+        "refills": order.refills,
+        "written_on": order.written_on,
+        "diagnosis": order.diagnosis,
+        "notes": order.notes,
+        "as_sent": as_sent,
+        "step_positions": list(range(len(steps))),
+        "step_doses": [step.dose_mg for step in steps],
+        "step_days": [step.days for step in steps],
+        "actor_label": actor.label,
+        "actor_type": actor.kind,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "action": RECEIVED_ACTION,
+        "request_id": message.request_id,
+        "message_uid": message.uid,
+        "topic": message.topic,
+        "published_at": message.published_at,
+        "attempts": message.attempts,
+    }
+
+
+def patient_lists(order: PrescriptionOrder) -> dict[str, Any]:
+    """The patient's details a clinic may change from one order to the next; the lists
+    it sends are the patient's current ones, and screening reads them."""
+    patient = order.patient
+    return {
+        "phone": patient.phone,
+        "address": dataclasses.asdict(patient.address) if patient.address else None,
+        "allergies": list(patient.allergies),
+        "medications": [dataclasses.asdict(m) for m in patient.medications],
+        "conditions": list(patient.conditions),
+    }
+
+
+# A prescriber is found by NPI, a patient by clinic, name and birth date; either is
+# added when not found. A patient's phone, address and lists are the ones on the
+# latest order, written only when they changed (JSON has no equality in PostgreSQL,
+# so they are compared as JSONB), so an unchanged patient takes no row lock and
+# orders for one patient never queue behind each other.
+_SQL = """
+WITH found_prescriber AS (
+    SELECT id FROM prescribers WHERE npi = :npi
+), added_prescriber AS (
+    INSERT INTO prescribers (npi, first_name, last_name, phone, dea, updated_at)
+    SELECT :npi, :prescriber_first_name, :prescriber_last_name, :prescriber_phone, :dea, now()
+    WHERE NOT EXISTS (SELECT FROM found_prescriber)
+    ON CONFLICT (npi) DO NOTHING
+    RETURNING id
+), prescriber AS (
+    SELECT id FROM found_prescriber UNION ALL SELECT id FROM added_prescriber
+), found_patient AS (
+    SELECT id, json_build_array(phone, address, allergies, medications, conditions)::jsonb
+        AS details
+    FROM patients
+    WHERE clinic_id = :clinic_id AND last_name = :last_name AND first_name = :first_name
+        AND date_of_birth = :date_of_birth
+), added_patient AS (
+    INSERT INTO patients (clinic_id, last_name, first_name, date_of_birth, last_name_key,
+        first_name_key, phone, address, allergies, medications, conditions, updated_at)
+    SELECT :clinic_id, :last_name, :first_name, :date_of_birth, :last_name_key,
+        :first_name_key, :phone, :address, :allergies, :medications, :conditions, now()
+    WHERE NOT EXISTS (SELECT FROM found_patient)
+    ON CONFLICT (clinic_id, last_name, first_name, date_of_birth) DO NOTHING
+    RETURNING id
+), changed_patient AS (
+    UPDATE patients SET phone = :phone, address = :address, allergies = :allergies,
+        medications = :medications, conditions = :conditions, updated_at = now()
+    FROM found_patient
+    WHERE patients.id = found_patient.id AND found_patient.details IS DISTINCT FROM
+        json_build_array(CAST(:phone AS text), :address, :allergies, :medications,
+            :conditions)::jsonb
+), patient AS (
+    SELECT id FROM found_patient UNION ALL SELECT id FROM added_patient
+), rx AS (
+    INSERT INTO prescriptions (uid, clinic_id, prescriber_id, patient_id, status,
+        dosage_form, strength_mg, times_per_day, days_supply, refills, written_on,
+        diagnosis, notes, as_sent, created_at, updated_at)
+    SELECT :uid, :clinic_id, prescriber.id, patient.id, :status, :dosage_form,
+        :strength_mg, :times_per_day, :days_supply, :refills, :written_on, :diagnosis,
+        :notes, :as_sent, now(), now()
+    FROM prescriber, patient
+    RETURNING id, created_at
+), steps AS (
+    -- unnest() over arrays of one length zips them: a row per step
+    INSERT INTO direction_steps (prescription_id, position, dose_mg, days)
+    SELECT id, unnest(:step_positions), unnest(:step_doses), unnest(:step_days) FROM rx
+), first_status AS (
+    INSERT INTO status_changes (prescription_id, to_status, actor, at)
+    SELECT id, :status, :actor_label, now() FROM rx
+), audit_event AS (
+    -- as audit.record writes it: identifiers only, never a patient's details
+    INSERT INTO audit_events (at, actor_type, actor_id, actor_name, action,
+        prescription_id, detail, request_id)
+    SELECT now(), :actor_type, :actor_id, :actor_name, :action, id,
+        json_build_object('rx_number', id::text), :request_id
+    FROM rx
+), outbox_row AS (
+    INSERT INTO outbox_messages (uid, topic, payload, request_id, created_at,
+        published_at, attempts)
+    SELECT :message_uid, :topic, json_build_object('prescription_id', id), :request_id,
+        now(), :published_at, :attempts
+    FROM rx
+)
+SELECT id, created_at FROM rx
+"""
+
+
+@functools.cache
+def _statement() -> TextClause:
+    return text(_SQL).bindparams(
+        *(bindparam(name, type_=JSON) for name in ("as_sent", *_JSON_DETAILS)),
+        bindparam("published_at", type_=UTCDateTime()),
+    )
+
+
+_JSON_DETAILS = ("address", "allergies", "medications", "conditions")
