@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from pharmacy.models import OutboxMessage, utcnow
@@ -139,3 +139,34 @@ def mark_processed(session: Session, message_uid: uuid.UUID) -> None:
         .where(OutboxMessage.uid == message_uid, OutboxMessage.processed_at.is_(None))
         .values(processed_at=utcnow())
     )
+
+
+def mark_orders_processed(
+    session: Session, prescription_ids: list[int], now: datetime
+) -> dict[int, str | None]:
+    """Mark the outbox messages of these orders processed, in the transaction that works
+    them, so the sweep never sends them again; returns each order's request id.
+
+    A message names its order only in its payload; the partial index of migration 0005
+    finds the unprocessed ones by it, however long the outbox grows.
+    """
+    table = OutboxMessage.__table__
+    key, keys = _payload_order(session, prescription_ids)
+    rows = session.execute(
+        update(table)
+        .where(
+            table.c.processed_at.is_(None),
+            key.in_(keys),
+            table.c.topic == PRESCRIPTION_RECEIVED,
+        )
+        .values(processed_at=now)
+        .returning(key, table.c.request_id)
+    ).all()
+    return {int(order): request_id for order, request_id in rows}
+
+
+def _payload_order(session: Session, prescription_ids: list[int]):
+    """The payload's prescription id, spelled exactly as the index 0005 is built on."""
+    if session.get_bind().dialect.name == "postgresql":
+        return literal_column("(payload ->> 'prescription_id')"), [str(i) for i in prescription_ids]
+    return literal_column("json_extract(payload, '$.prescription_id')"), prescription_ids

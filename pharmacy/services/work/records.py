@@ -14,22 +14,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal_column, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from pharmacy.domain.workflow import Status
 from pharmacy.models import (
     Alert,
     AuditEvent,
-    OutboxMessage,
     Prescription,
     PriceLine,
     StatusChange,
     Worksheet,
 )
 
-from .. import SYSTEM
-from ..outbox import PRESCRIPTION_RECEIVED
+from .. import SYSTEM, outbox
 from .outcome import Outcome
 
 WORKED = "prescription.worked"
@@ -49,7 +47,7 @@ def write(
     """
     ids = [o.prescription_id for o in outcomes]
     known = {rx: request_id for rx, request_id in request_ids.items() if request_id}
-    request_ids = {**messages_done(session, ids, now), **known}
+    request_ids = {**outbox.mark_orders_processed(session, ids, now), **known}
     worked = [o for o in outcomes if o.worked is not None]
     if worked:
         session.execute(insert(Worksheet.__table__), [_worksheet(o, now) for o in worked])
@@ -70,37 +68,6 @@ def write(
         insert(AuditEvent.__table__),
         [_audit_event(o, now, request_ids.get(o.prescription_id)) for o in outcomes],
     )
-
-
-def messages_done(
-    session: Session, prescription_ids: list[int], now: datetime
-) -> dict[int, str | None]:
-    """Mark the outbox messages of these orders processed, in the transaction that works
-    them, so the sweep never sends them again; returns each order's request id.
-
-    A message names its order only in its payload; the partial index of migration 0005
-    finds the unprocessed ones by it, however long the outbox grows.
-    """
-    table = OutboxMessage.__table__
-    key, keys = _payload_order(session, prescription_ids)
-    rows = session.execute(
-        update(table)
-        .where(
-            table.c.processed_at.is_(None),
-            key.in_(keys),
-            table.c.topic == PRESCRIPTION_RECEIVED,
-        )
-        .values(processed_at=now)
-        .returning(key, table.c.request_id)
-    ).all()
-    return {int(order): request_id for order, request_id in rows}
-
-
-def _payload_order(session: Session, prescription_ids: list[int]):
-    """The payload's prescription id, spelled exactly as the index 0005 is built on."""
-    if session.get_bind().dialect.name == "postgresql":
-        return literal_column("(payload ->> 'prescription_id')"), [str(i) for i in prescription_ids]
-    return literal_column("json_extract(payload, '$.prescription_id')"), prescription_ids
 
 
 _table = Prescription.__table__
