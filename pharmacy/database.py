@@ -47,6 +47,9 @@ def _ping_after_idle(engine: Engine, idle_s: float) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            # The ping opened a transaction: hand the connection over outside one, so
+            # its user may still switch it to autocommit.
+            dbapi_connection.rollback()
         except Exception as error:
             raise exc.DisconnectionError() from error
 
