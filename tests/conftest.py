@@ -85,22 +85,31 @@ def database_url(request, database_kind) -> str:
     return request.getfixturevalue(f"{database_kind}_url")
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("instance")
+@contextlib.contextmanager
+def stocked_app(database_url: str, folder) -> Iterator:
+    """The app on a migrated database, with the reference data and lots loaded, its
+    broker a file in `folder`; its connections are closed on the way out."""
     app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
-            "BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
-            "INSTANCE_PATH": str(instance),
+            "BROKER_URL": f"sqla+sqlite:///{folder / 'broker.sqlite'}",
+            "INSTANCE_PATH": str(folder),
         }
     )
     with app.app_context():
         load_defaults(database.session)
         add_lots(database.session, pharmacy_today(app.config))
-    yield app
-    database.bound(app).engine.dispose()
+    try:
+        yield app
+    finally:
+        database.bound(app).engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    with stocked_app(database_url, tmp_path_factory.mktemp("instance")) as app:
+        yield app
 
 
 @pytest.fixture

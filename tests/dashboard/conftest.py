@@ -22,8 +22,6 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from pharmacy.clock import pharmacy_today
-from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry, Plan
-from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.models import (
@@ -35,17 +33,16 @@ from pharmacy.models import (
     Prescription,
     StatusChange,
     User,
-    Worksheet,
 )
 from pharmacy.services import staff_actions, work
 from pharmacy.services.staff_actions import Staff
 from tests.conftest import VALID_PRESCRIPTION, make_clinic
+from tests.orders import PASSING_CAPSULE_WEIGHTS, MovesOrders
 
 URL = "/api/v1/prescriptions"
 PASSWORD = "a-long-enough-password"
 REASON = "Confirmed with the prescriber by phone today"
 OPIOID = "Percocet 5/325 every 6 hours"
-QC_WEIGHTS = ("224.8", "225.6", "226.1", "223.9", "225.0")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 SHELF = {
     "naltrexone_hcl": "100000",
@@ -154,7 +151,7 @@ def desk(app):
     return open_desk
 
 
-class Pharmacy:
+class Pharmacy(MovesOrders):
     """Orders brought to a state the way the pharmacy brings them: submitted through the
     API, worked by the workers' service, then moved on by the staff-action services.
     Compounding draws on a shelf of lots of our own, which expire long after the demo
@@ -223,6 +220,11 @@ class Pharmacy:
         assert self.status(rx) == Status.ON_HOLD
         return rx
 
+    reason = REASON
+
+    def take(self, action: str, role: str, rx: int, *args: Any) -> Any:
+        return self.act(action, role, rx, *args)
+
     def act(self, action: str, role: str, rx: int, *args: Any) -> Any:
         options = {"today": self.today} if action == "dispense" else {}
         with self.app.app_context():
@@ -239,57 +241,7 @@ class Pharmacy:
         self.act("verify", "pharmacist", rx)
         return rx
 
-    def in_state(self, status: Status) -> int:
-        if status is Status.RECEIVED:
-            return self.submit()
-        if status is Status.ON_HOLD:
-            return self.held()
-        if status is Status.READY:
-            return self.ready()
-        if status is Status.COMPOUNDED:
-            return self.compounded()
-        if status is Status.VERIFIED:
-            return self.verified()
-        if status is Status.DISPENSED:
-            rx = self.verified()
-            self.act("dispense", "technician", rx)
-        elif status is Status.REJECTED:
-            rx = self.held()
-            self.act("reject", "pharmacist", rx, REASON)
-        else:
-            rx = self.ready()
-            self.act("cancel", "pharmacist", rx, REASON)
-        assert self.status(rx) == status
-        return rx
-
     # --- compounding -----------------------------------------------------------------
-
-    def plan(self, rx: int) -> Plan:
-        with self.app.app_context():
-            data = database.session.scalar(
-                select(Worksheet.data).where(Worksheet.prescription_id == rx)
-            )
-        return Plan.from_worksheet(data)
-
-    def used(self, rx: int) -> dict[str, Decimal]:
-        totals: dict[str, Decimal] = {}
-        for use in self.plan(rx).planned:
-            totals[use.ingredient_code] = totals.get(use.ingredient_code, 0) + use.amount
-        return totals
-
-    def entry(self, rx: int) -> CompoundingEntry:
-        plan = self.plan(rx)
-        capsules = plan.dosage_form is DosageForm.CAPSULE
-        return CompoundingEntry(
-            compounded_on=self.today,
-            components=tuple(
-                ComponentUse(code, self.shelf[code], amount)
-                for code, amount in self.used(rx).items()
-            ),
-            quantity_made=plan.batch_quantity,
-            capsule_weights_mg=tuple(Decimal(w) for w in QC_WEIGHTS) if capsules else (),
-            final_volume_ml=None if capsules else plan.batch_quantity,
-        )
 
     def compounding_form(self, rx: int, **changes: Any) -> dict[str, Any]:
         """The compounding form as a technician fills it in: our own lots, the planned
@@ -302,7 +254,7 @@ class Pharmacy:
             "lot_number": [self.shelf[code] for code in used],
             "amount": [str(amount) for amount in used.values()],
             "quantity_made": str(plan.batch_quantity),
-            "capsule_weight": list(QC_WEIGHTS) if plan.fill_weight_mg else [],
+            "capsule_weight": list(PASSING_CAPSULE_WEIGHTS) if plan.fill_weight_mg else [],
             "final_volume_ml": "" if plan.fill_weight_mg else str(plan.batch_quantity),
             "deviations": "",
         }

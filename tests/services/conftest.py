@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,8 +13,6 @@ import pytest
 from sqlalchemy import func, select
 
 from pharmacy.clock import pharmacy_today
-from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry, Plan
-from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.models import (
@@ -26,21 +23,20 @@ from pharmacy.models import (
     Prescription,
     Setting,
     User,
-    Worksheet,
 )
 from pharmacy.services import SYSTEM, staff_actions, work
 from pharmacy.services.staff_actions import Staff
 from pharmacy.services.users import create_user
 from tests.conftest import VALID_PRESCRIPTION, make_clinic
+from tests.orders import MovesOrders
 
 URL = "/api/v1/prescriptions"
 REASON = "Confirmed with the prescriber by phone"
 OPIOID = "Percocet 5/325 every 6 hours"
-CAPSULE_WEIGHTS = ("224.8", "225.6", "226.1", "223.9", "225.0")
 LONG_AFTER = timedelta(days=20 * 365)
 
 
-class Counter:
+class Counter(MovesOrders):
     """Everything a test does goes through a session of its own, closed at once, as a
     web request's would be: no test holds a transaction (or SQLite's lock) open."""
 
@@ -53,6 +49,12 @@ class Counter:
         self.today: date = pharmacy_today(app.config)
 
     # --- acting ---------------------------------------------------------------------
+
+    reason = REASON
+    canceller = "admin"
+
+    def take(self, action: str, role: str, rx: int, *args: Any) -> Any:
+        return self.call(action, role, rx, *args)
 
     def call(self, action: str, who: str | Staff, rx: int, *args: Any, **options: Any) -> Any:
         staff = who if isinstance(who, Staff) else self.staff[who]
@@ -118,60 +120,7 @@ class Counter:
         self.call("verify", "pharmacist", rx)
         return rx
 
-    def in_state(self, status: Status) -> int:
-        """An order brought to `status` through the services."""
-        make = {
-            Status.RECEIVED: self.submit,
-            Status.ON_HOLD: self.held,
-            Status.READY: self.ready,
-            Status.COMPOUNDED: self.compounded,
-            Status.VERIFIED: self.verified,
-        }
-        if status in make:
-            return make[status]()
-        if status is Status.DISPENSED:
-            rx = self.verified()
-            self.call("dispense", "technician", rx)
-        elif status is Status.REJECTED:
-            rx = self.held()
-            self.call("reject", "pharmacist", rx, REASON)
-        else:
-            rx = self.ready()
-            self.call("cancel", "admin", rx, REASON)
-        assert self.status(rx) == status
-        return rx
-
     # --- compounding ----------------------------------------------------------------
-
-    def plan(self, rx: int) -> Plan:
-        with self.app.app_context():
-            data = database.session.scalar(
-                select(Worksheet.data).where(Worksheet.prescription_id == rx)
-            )
-        return Plan.from_worksheet(data)
-
-    def entry(self, rx: int, *, planned_lots: bool = False, **changes: Any) -> CompoundingEntry:
-        """The batch made as the worksheet says, from the tests' own lots (or, with
-        `planned_lots`, from the lots the worksheet picked)."""
-        plan = self.plan(rx)
-        if planned_lots:
-            components = plan.planned
-        else:
-            used: dict[str, Decimal] = {}
-            for use in plan.planned:
-                used[use.ingredient_code] = used.get(use.ingredient_code, 0) + use.amount
-            components = tuple(
-                ComponentUse(code, self.shelf[code], amount) for code, amount in used.items()
-            )
-        capsules = plan.dosage_form is DosageForm.CAPSULE
-        entry = CompoundingEntry(
-            compounded_on=self.today,
-            components=components,
-            quantity_made=plan.batch_quantity,
-            capsule_weights_mg=tuple(Decimal(w) for w in CAPSULE_WEIGHTS) if capsules else (),
-            final_volume_ml=None if capsules else plan.batch_quantity,
-        )
-        return replace(entry, **changes)
 
     # --- looking --------------------------------------------------------------------
 

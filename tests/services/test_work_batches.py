@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 
-from pharmacy import create_app
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
@@ -34,9 +33,7 @@ from pharmacy.models import (
     Worksheet,
 )
 from pharmacy.services import work
-from pharmacy.services.demo import add_lots
-from pharmacy.services.reference_data import load_defaults
-from tests.conftest import VALID_PRESCRIPTION, fresh_database, make_clinic
+from tests.conftest import VALID_PRESCRIPTION, fresh_database, make_clinic, stocked_app
 
 URL = "/api/v1/prescriptions"
 TAKE_ALONG = 24  # as the worker's task
@@ -60,18 +57,8 @@ def pharmacy(database_kind, tmp_path_factory):
     folder = tmp_path_factory.mktemp("batches")
     with fresh_database(database_kind, folder) as url:
         upgrade(url)
-        app = create_app(
-            {
-                "TESTING": True,
-                "DATABASE_URL": url,
-                "BROKER_URL": f"sqla+sqlite:///{folder / 'broker.sqlite'}",
-            }
-        )
-        with app.app_context():
-            load_defaults(database.session)
-            add_lots(database.session, pharmacy_today(app.config))
-        yield app
-        database.bound(app).engine.dispose()
+        with stocked_app(url, folder) as app:
+            yield app
 
 
 @pytest.fixture(autouse=True)
