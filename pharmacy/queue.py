@@ -8,8 +8,12 @@ and the sweep publishes it once the broker is back.
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from typing import Any
 
+import redis
 from celery import Celery
 from flask import Flask
 
@@ -43,10 +47,16 @@ class Queue:
             broker_connection_max_retries=0,
         )
         app.extensions["queue"] = client
+        url = str(app.config["BROKER_URL"])
+        app.extensions["queue_sender"] = (
+            RedisSender(client, url)
+            if url.startswith(("redis://", "rediss://"))
+            else sender_for(client, retry=False)
+        )
 
     @staticmethod
     def sender(app: Flask):
-        return sender_for(app.extensions["queue"], retry=False)
+        return app.extensions["queue_sender"]
 
 
 def sender_for(client: Celery, *, retry: bool = True):
@@ -64,6 +74,53 @@ def sender_for(client: Celery, *, retry: bool = True):
         )
 
     return send
+
+
+class RedisSender:
+    """Publishes a task straight onto a Redis broker's queue: one LPUSH of the message
+    a Celery producer would push, without the producer pool and channel set-up around
+    it, which cost a web request more than the push itself (bench/intake).
+
+    The task message is Celery's own (`as_task_v2`, protocol 2); around it goes kombu's
+    Redis envelope, as kombu's Redis transport writes it for the default exchange and
+    the default queue. tests/workers/test_publishing.py holds the two side by side and
+    has a real worker take what this pushes. The sweep still publishes through Celery.
+    """
+
+    def __init__(self, client: Celery, url: str) -> None:
+        self.celery = client
+        self.queue = client.conf.task_default_queue
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def __call__(
+        self, topic: str, payload: dict[str, Any], message_id: str, request_id: str | None
+    ) -> None:
+        kwargs = {**payload, "request_id": request_id}
+        task = self.celery.amqp.as_task_v2(
+            message_id,
+            TASK_FOR_TOPIC[topic],
+            kwargs=kwargs,
+            ignore_result=True,
+            # Ids only, so a plain repr is safe to show in the worker's logs.
+            argsrepr="()",
+            kwargsrepr=repr(kwargs),
+        )
+        body = json.dumps(task.body).encode()
+        envelope = {
+            "body": base64.b64encode(body).decode(),
+            "content-encoding": "utf-8",
+            "content-type": "application/json",
+            "headers": task.headers,
+            "properties": {
+                **task.properties,
+                "delivery_mode": 2,  # persistent
+                "delivery_info": {"exchange": "", "routing_key": self.queue},
+                "priority": 0,
+                "body_encoding": "base64",
+                "delivery_tag": str(uuid.uuid4()),
+            },
+        }
+        self.redis.lpush(self.queue, json.dumps(envelope))
 
 
 queue = Queue()
