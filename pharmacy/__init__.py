@@ -105,6 +105,11 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if not _wants_json():
             return error
+        from .api.auth import key_refusal
+
+        refusal = key_refusal()  # a bad key hears 401 before anything about its body
+        if refusal is not None:
+            return refusal.response()
         codes = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"}
         messages = {413: f"the body is over {MAX_BODY_BYTES // 1024} KiB"}
         return ApiError(

@@ -46,14 +46,28 @@ class KeyHolder:
     clinic_id: int
     clinic_name: str
 
+    @property
+    def actor(self) -> Actor:
+        """The clinic as the audit trail names it."""
+        return Actor("clinic", str(self.clinic_id), self.clinic_name)
+
+
+def well_formed(plaintext: str) -> bool:
+    """Whether a presented key could be one of ours, before any look in the database."""
+    return plaintext.startswith(KEY_PREFIX) and len(plaintext) <= 100
+
 
 def clinic_for_key(session: Session | Connection, plaintext: str) -> KeyHolder | None:
-    """The clinic a presented key belongs to, or None for an unknown or revoked key.
-
-    Asked on every API request, so it reads the two values it needs, not a Clinic."""
-    if not plaintext.startswith(KEY_PREFIX) or len(plaintext) > 100:
+    """The clinic a presented key belongs to, or None for an unknown or revoked key."""
+    if not well_formed(plaintext):
         return None
-    row = session.execute(_KEY_HOLDER, {"key_hash": hash_key(plaintext)}).first()
+    return clinic_for_hash(session, hash_key(plaintext))
+
+
+def clinic_for_hash(session: Session | Connection, key_hash: str) -> KeyHolder | None:
+    """As `clinic_for_key`, for a key already hashed. Asked on most API requests, so it
+    reads the two values it needs, not a Clinic."""
+    row = session.execute(_KEY_HOLDER, {"key_hash": key_hash}).first()
     return KeyHolder(row.id, row.name) if row is not None else None
 
 

@@ -24,9 +24,21 @@ from pharmacy.models import (
     StatusChange,
 )
 
-from . import Actor, Conflict, Invalid, NotFound, audit, outbox, received_rows
+from . import (
+    Actor,
+    Conflict,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    api_keys,
+    audit,
+    outbox,
+    received_rows,
+)
+from .received_rows import PresentedKey
 
 Render = Callable[[Prescription], dict[str, Any]]
+UNKNOWN_KEY = "the API key is unknown or revoked"
 # What a clinic sees with each prescription, loaded in one query per collection.
 SHOWN_WITH = (
     selectinload(Prescription.steps),
@@ -51,11 +63,11 @@ class IdempotencyClaim:
 
 def submit(
     session: Session,
-    clinic_id: int,
+    clinic: int | PresentedKey,
     order: PrescriptionOrder,
     *,
     as_sent: dict[str, Any],
-    actor: Actor,
+    actor: Actor | None,
     today: date,
     render: Render,
     idempotency: IdempotencyClaim | None = None,
@@ -63,29 +75,39 @@ def submit(
     sending_now: bool = False,
 ) -> Submission:
     """Store a new prescription as `received`, with its audit event and outbox row, in
-    one transaction. With an idempotency key, a repeat of the same request gets the first
-    answer back and makes no second order, however many arrive at once. `sending_now`
+    one transaction, for `clinic`: its id (with the `actor` the trail names), or the
+    API key it presented, found by the write itself on PostgreSQL (the trail then names
+    the clinic); a key no clinic holds raises Unauthorized, and nothing is written.
+    With an idempotency key, a repeat of the same request gets the first answer back
+    and makes no second order, however many arrive at once. `sending_now`
     says the caller sends the outbox message itself right after (see `outbox.enqueue`);
     otherwise the sweep sends it."""
     problems = prescription_problems(order, today)
     if problems:
         raise Invalid(problems)
+    at_once = session.get_bind().dialect.name == "postgresql"
+    if isinstance(clinic, PresentedKey) and (idempotency is not None or not at_once):
+        holder = api_keys.clinic_for_hash(session, clinic.key_hash)
+        if holder is None:
+            session.rollback()  # leave no transaction (SQLite: no lock) behind
+            raise Unauthorized(UNKNOWN_KEY)
+        clinic, actor = holder.clinic_id, holder.actor
     if idempotency is not None:
-        earlier = _claim(session, clinic_id, idempotency)
+        earlier = _claim(session, clinic, idempotency)
         if earlier is not None:
             return earlier
     work = outbox.message(
         outbox.PRESCRIPTION_RECEIVED, {}, request_id=request_id, sending_now=sending_now
     )
-    if session.get_bind().dialect.name == "postgresql":
-        prescription = _store_at_once(session, clinic_id, order, as_sent, actor, work)
+    if at_once:
+        prescription = _store_at_once(session, clinic, order, as_sent, actor, work)
     else:
-        prescription = _store(session, clinic_id, order, as_sent, actor, work)
+        prescription = _store(session, clinic, order, as_sent, actor, work)
     body = render(prescription)
     if idempotency is not None:
         session.execute(
             update(IdempotencyKey)
-            .where(IdempotencyKey.clinic_id == clinic_id, IdempotencyKey.key == idempotency.key)
+            .where(IdempotencyKey.clinic_id == clinic, IdempotencyKey.key == idempotency.key)
             .values(prescription_id=prescription.id, response_body=body)
         )
     session.commit()
@@ -142,7 +164,8 @@ def _store(
             "dea": prescriber.dea,
         },
     )
-    prescription = _received(clinic_id, order, as_sent, actor)
+    prescription = _received(clinic_id, order, as_sent)
+    prescription.status_history = [StatusChange(to_status=Status.RECEIVED, actor=actor.label)]
     prescription.prescriber_id = prescriber_id
     prescription.patient_id = _patient_id(session, clinic_id, order)
     session.add(prescription)
@@ -162,28 +185,32 @@ def _store(
 
 def _store_at_once(
     session: Session,
-    clinic_id: int,
+    clinic: int | PresentedKey,
     order: PrescriptionOrder,
     as_sent: dict[str, Any],
-    actor: Actor,
+    actor: Actor | None,
     work: OutboxMessage,
 ) -> Prescription:
-    """The same rows in one PostgreSQL statement (see `received_rows`); the order is
-    answered from an object built here, the same way a stored one is rendered."""
-    prescription = _received(clinic_id, order, as_sent, actor)
+    """The same rows in one PostgreSQL statement (see `received_rows`), which also
+    finds the clinic by its key if need be; the order is answered from an object built
+    here, the same way a stored one is rendered."""
+    prescription = _received(None if isinstance(clinic, PresentedKey) else clinic, order, as_sent)
     prescription.uid = uuid.uuid4()
     # One statement is atomic by itself: outside a transaction (no idempotency key was
     # claimed first) it runs in autocommit, sparing the BEGIN and COMMIT round trips.
     alone = {} if session.in_transaction() else {"isolation_level": "AUTOCOMMIT"}
     stored = received_rows.store(
         session.connection(execution_options=alone),
-        clinic_id,
+        clinic,
         order,
         uid=prescription.uid,
         as_sent=as_sent,
         actor=actor,
         message=work,
     )
+    if stored is None:
+        session.rollback()
+        raise Unauthorized(UNKNOWN_KEY)
     prescription.id = stored.prescription_id
     prescription.created_at = prescription.updated_at = stored.created_at
     work.payload = {"prescription_id": prescription.id}
@@ -191,9 +218,10 @@ def _store_at_once(
 
 
 def _received(
-    clinic_id: int, order: PrescriptionOrder, as_sent: dict[str, Any], actor: Actor
+    clinic_id: int | None, order: PrescriptionOrder, as_sent: dict[str, Any]
 ) -> Prescription:
-    """A new order as it is received, before anything is worked out for it."""
+    """A new order as it is received, before anything is worked out for it (its
+    first status change is the caller's to write)."""
     return Prescription(
         clinic_id=clinic_id,
         status=Status.RECEIVED,
@@ -210,7 +238,6 @@ def _received(
             DirectionStep(position=index, dose_mg=step.dose_mg, days=step.days)
             for index, step in enumerate(order.directions.steps)
         ],
-        status_history=[StatusChange(to_status=Status.RECEIVED, actor=actor.label)],
         alerts=[],
         price_lines=[],
     )

@@ -41,42 +41,67 @@ class Stored:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class PresentedKey:
+    """A clinic known so far only by the API key it sent (its SHA-256 hash): the write
+    itself finds the clinic, which spares the request a round trip of its own."""
+
+    key_hash: str
+
+
 def store(
     connection: Connection,
-    clinic_id: int,
+    clinic: int | PresentedKey,
     order: PrescriptionOrder,
     *,
     uid: uuid.UUID,
     as_sent: dict[str, Any],
-    actor: Actor,
+    actor: Actor | None,
     message: OutboxMessage,
-) -> Stored:
-    """Write the order's rows; `message` is the outbox row, not yet added anywhere.
-    Their times are the database's clock at the statement's start."""
-    values = _values(clinic_id, order, uid, as_sent, actor, message)
+) -> Stored | None:
+    """Write the order's rows for the clinic with this id, or with this live key (and
+    the trail then names that clinic); `message` is the outbox row, not yet added
+    anywhere. Their times are the database's clock at the statement's start. None, and
+    nothing written, when no clinic has the key."""
+    values = _values(clinic, order, uid, as_sent, actor, message)
     statement = _statement()
     # No row back means a prescriber or patient was added by a request that committed
     # while this one ran (its insert then did nothing, and this snapshot cannot see
-    # the row yet). The next statement's snapshot sees it, so once more is enough.
+    # the row yet); the next statement's snapshot sees it, so once more is enough. Or
+    # it means no clinic has the key, which the last look tells apart.
     for _ in range(2):
         row = connection.execute(statement, values).first()
         if row is not None:
             return Stored(row.id, row.created_at)
+    if isinstance(clinic, PresentedKey) and not _key_is_live(connection, clinic):
+        return None
     raise RuntimeError("the order's prescriber or patient could not be found or added")
 
 
+def _key_is_live(connection: Connection, key: PresentedKey) -> bool:
+    return (
+        connection.execute(
+            text("SELECT 1 FROM api_keys WHERE key_hash = :key_hash AND revoked_at IS NULL"),
+            {"key_hash": key.key_hash},
+        ).first()
+        is not None
+    )
+
+
 def _values(
-    clinic_id: int,
+    clinic: int | PresentedKey,
     order: PrescriptionOrder,
     uid: uuid.UUID,
     as_sent: dict[str, Any],
-    actor: Actor,
+    actor: Actor | None,
     message: OutboxMessage,
 ) -> dict[str, Any]:
     prescriber, patient = order.prescriber, order.patient
     steps = order.directions.steps
+    keyed = isinstance(clinic, PresentedKey)
     return {
-        "clinic_id": clinic_id,
+        "clinic_id": None if keyed else clinic,
+        "key_hash": clinic.key_hash if keyed else None,
         "npi": prescriber.npi,
         "prescriber_first_name": prescriber.first_name,
         "prescriber_last_name": prescriber.last_name,
@@ -102,10 +127,11 @@ def _values(
         "step_positions": list(range(len(steps))),
         "step_doses": [step.dose_mg for step in steps],
         "step_days": [step.days for step in steps],
-        "actor_label": actor.label,
-        "actor_type": actor.kind,
-        "actor_id": actor.id,
-        "actor_name": actor.name,
+        # None: the clinic the key finds, named in the statement.
+        "actor_label": actor and actor.label,
+        "actor_type": actor and actor.kind,
+        "actor_id": actor and actor.id,
+        "actor_name": actor and actor.name,
         "action": RECEIVED_ACTION,
         "request_id": message.request_id,
         "message_uid": message.uid,
@@ -128,74 +154,83 @@ def patient_lists(order: PrescriptionOrder) -> dict[str, Any]:
     }
 
 
-# A prescriber is found by NPI, a patient by clinic, name and birth date; either is
-# added when not found. A patient's phone, address and lists are the ones on the
-# latest order, written only when they changed (JSON has no equality in PostgreSQL,
-# so they are compared as JSONB), so an unchanged patient takes no row lock and
-# orders for one patient never queue behind each other.
+# The clinic is the one named, or the one whose live API key was presented: a key
+# unknown or revoked finds no clinic, and then nothing at all is written. A prescriber
+# is found by NPI, a patient by clinic, name and birth date; either is added when not
+# found. A patient's phone, address and lists are the ones on the latest order,
+# written only when they changed (JSON has no equality in PostgreSQL, so they are
+# compared as JSONB), so an unchanged patient takes no row lock and orders for one
+# patient never queue behind each other. unnest() over arrays of one length zips
+# them: a row per step. The audit event is as `audit.record` writes it, identifiers
+# only; a clinic known by its key is named as `Actor.label` names it.
 _SQL = """
-WITH found_prescriber AS (
-    SELECT id FROM prescribers WHERE npi = :npi
+WITH holder AS (
+  SELECT id AS clinic_id, name FROM clinics WHERE id = :clinic_id
+  UNION ALL
+  SELECT clinics.id, clinics.name FROM api_keys JOIN clinics ON clinics.id = clinic_id
+  WHERE key_hash = :key_hash AND revoked_at IS NULL
+), found_prescriber AS (
+  SELECT id FROM prescribers WHERE npi = :npi
 ), added_prescriber AS (
-    INSERT INTO prescribers (npi, first_name, last_name, phone, dea, updated_at)
-    SELECT :npi, :prescriber_first_name, :prescriber_last_name, :prescriber_phone, :dea, now()
-    WHERE NOT EXISTS (SELECT FROM found_prescriber)
-    ON CONFLICT (npi) DO NOTHING
-    RETURNING id
+  INSERT INTO prescribers (npi, first_name, last_name, phone, dea, updated_at)
+  SELECT :npi, :prescriber_first_name, :prescriber_last_name, :prescriber_phone, :dea,
+    now()
+  FROM holder WHERE NOT EXISTS (SELECT FROM found_prescriber)
+  ON CONFLICT (npi) DO NOTHING
+  RETURNING id
 ), prescriber AS (
-    SELECT id FROM found_prescriber UNION ALL SELECT id FROM added_prescriber
+  SELECT id FROM found_prescriber UNION ALL SELECT id FROM added_prescriber
 ), found_patient AS (
-    SELECT id, json_build_array(phone, address, allergies, medications, conditions)::jsonb
-        AS details
-    FROM patients
-    WHERE clinic_id = :clinic_id AND last_name = :last_name AND first_name = :first_name
-        AND date_of_birth = :date_of_birth
+  SELECT id, json_build_array(phone, address, allergies, medications, conditions)::jsonb
+    AS details
+  FROM patients JOIN holder USING (clinic_id)
+  WHERE last_name = :last_name AND first_name = :first_name
+    AND date_of_birth = :date_of_birth
 ), added_patient AS (
-    INSERT INTO patients (clinic_id, last_name, first_name, date_of_birth, last_name_key,
-        first_name_key, phone, address, allergies, medications, conditions, updated_at)
-    SELECT :clinic_id, :last_name, :first_name, :date_of_birth, :last_name_key,
-        :first_name_key, :phone, :address, :allergies, :medications, :conditions, now()
-    WHERE NOT EXISTS (SELECT FROM found_patient)
-    ON CONFLICT (clinic_id, last_name, first_name, date_of_birth) DO NOTHING
-    RETURNING id
+  INSERT INTO patients (clinic_id, last_name, first_name, date_of_birth, last_name_key,
+    first_name_key, phone, address, allergies, medications, conditions, updated_at)
+  SELECT clinic_id, :last_name, :first_name, :date_of_birth, :last_name_key,
+    :first_name_key, :phone, :address, :allergies, :medications, :conditions, now()
+  FROM holder WHERE NOT EXISTS (SELECT FROM found_patient)
+  ON CONFLICT (clinic_id, last_name, first_name, date_of_birth) DO NOTHING
+  RETURNING id
 ), changed_patient AS (
-    UPDATE patients SET phone = :phone, address = :address, allergies = :allergies,
-        medications = :medications, conditions = :conditions, updated_at = now()
-    FROM found_patient
-    WHERE patients.id = found_patient.id AND found_patient.details IS DISTINCT FROM
-        json_build_array(CAST(:phone AS text), :address, :allergies, :medications,
-            :conditions)::jsonb
+  UPDATE patients SET phone = :phone, address = :address, allergies = :allergies,
+    medications = :medications, conditions = :conditions, updated_at = now()
+  FROM found_patient
+  WHERE patients.id = found_patient.id AND found_patient.details IS DISTINCT FROM
+    json_build_array(CAST(:phone AS text), :address, :allergies, :medications,
+      :conditions)::jsonb
 ), patient AS (
-    SELECT id FROM found_patient UNION ALL SELECT id FROM added_patient
+  SELECT id FROM found_patient UNION ALL SELECT id FROM added_patient
 ), rx AS (
-    INSERT INTO prescriptions (uid, clinic_id, prescriber_id, patient_id, status,
-        dosage_form, strength_mg, times_per_day, days_supply, refills, written_on,
-        diagnosis, notes, as_sent, created_at, updated_at)
-    SELECT :uid, :clinic_id, prescriber.id, patient.id, :status, :dosage_form,
-        :strength_mg, :times_per_day, :days_supply, :refills, :written_on, :diagnosis,
-        :notes, :as_sent, now(), now()
-    FROM prescriber, patient
-    RETURNING id, created_at
+  INSERT INTO prescriptions (uid, clinic_id, prescriber_id, patient_id, status,
+    dosage_form, strength_mg, times_per_day, days_supply, refills, written_on,
+    diagnosis, notes, as_sent, created_at, updated_at)
+  SELECT :uid, clinic_id, prescriber.id, patient.id, :status, :dosage_form,
+    :strength_mg, :times_per_day, :days_supply, :refills, :written_on, :diagnosis,
+    :notes, :as_sent, now(), now()
+  FROM holder, prescriber, patient
+  RETURNING id, created_at
 ), steps AS (
-    -- unnest() over arrays of one length zips them: a row per step
-    INSERT INTO direction_steps (prescription_id, position, dose_mg, days)
-    SELECT id, unnest(:step_positions), unnest(:step_doses), unnest(:step_days) FROM rx
+  INSERT INTO direction_steps (prescription_id, position, dose_mg, days)
+  SELECT id, unnest(:step_positions), unnest(:step_doses), unnest(:step_days) FROM rx
 ), first_status AS (
-    INSERT INTO status_changes (prescription_id, to_status, actor, at)
-    SELECT id, :status, :actor_label, now() FROM rx
+  INSERT INTO status_changes (prescription_id, to_status, actor, at)
+  SELECT id, :status, coalesce(:actor_label, 'clinic:' || name), now() FROM rx, holder
 ), audit_event AS (
-    -- as audit.record writes it: identifiers only, never a patient's details
-    INSERT INTO audit_events (at, actor_type, actor_id, actor_name, action,
-        prescription_id, detail, request_id)
-    SELECT now(), :actor_type, :actor_id, :actor_name, :action, id,
-        json_build_object('rx_number', id::text), :request_id
-    FROM rx
+  INSERT INTO audit_events (at, actor_type, actor_id, actor_name, action,
+    prescription_id, detail, request_id)
+  SELECT now(), coalesce(:actor_type, 'clinic'), coalesce(:actor_id, clinic_id::text),
+    coalesce(:actor_name, name), :action, id,
+    json_build_object('rx_number', id::text), :request_id
+  FROM rx, holder
 ), outbox_row AS (
-    INSERT INTO outbox_messages (uid, topic, payload, request_id, created_at,
-        published_at, attempts)
-    SELECT :message_uid, :topic, json_build_object('prescription_id', id), :request_id,
-        now(), :published_at, :attempts
-    FROM rx
+  INSERT INTO outbox_messages (uid, topic, payload, request_id, created_at,
+    published_at, attempts)
+  SELECT :message_uid, :topic, json_build_object('prescription_id', id), :request_id,
+    now(), :published_at, :attempts
+  FROM rx
 )
 SELECT id, created_at FROM rx
 """

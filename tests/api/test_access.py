@@ -49,6 +49,49 @@ def test_a_revoked_key_is_a_401(app, client, clinic, prescription):
     assert "revoked" in response.get_json()["message"]
 
 
+def _revoked(app, clinic):
+    with app.app_context():
+        api_keys.revoke_api_key(database.session, clinic.key[:12], SYSTEM)
+        database.session.commit()
+    return clinic.headers
+
+
+BAD_REQUESTS = {
+    "a valid order": lambda order: {"json": order},
+    "a rule broken": lambda order: {"json": {**order, "refills": 99}},
+    "a field unknown": lambda order: {"json": {**order, "colour": "blue"}},
+    "JSON malformed": lambda order: {
+        "data": b'{"refills": ',
+        "content_type": "application/json",
+    },
+    "not JSON": lambda order: {"data": b"refills=1", "content_type": "text/plain"},
+    "a body of 1 MB": lambda order: {"json": {**order, "notes": "x" * 1_000_000}},
+    "a key reused with another body": lambda order: {
+        "json": {**order, "refills": 3},
+        "headers": {"Idempotency-Key": "used-once"},
+    },
+}
+
+
+@pytest.mark.parametrize("what", BAD_REQUESTS)
+@pytest.mark.parametrize("key", ["unknown", "revoked"])
+def test_a_bad_key_hears_401_whatever_it_sends(
+    app, client, clinic, prescription, stored, what, key
+):
+    """A submission's key is looked up by the write itself; every refusal before the
+    write looks it up first, so a bad key learns nothing about its request."""
+    client.post(URL, json=prescription, headers={**clinic.headers, "Idempotency-Key": "used-once"})
+    headers = _revoked(app, clinic) if key == "revoked" else {"Authorization": "Bearer ldn_unknown"}
+    before = stored()
+    request = BAD_REQUESTS[what](prescription)
+    request["headers"] = {**headers, **request.get("headers", {})}
+    response = client.post(URL, **request)
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert response.get_json()["message"] == "the API key is unknown or revoked"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert stored() == before
+
+
 def test_only_the_hash_of_a_key_is_stored(app, clinic):
     with app.app_context():
         stored_values = [(k.prefix, k.key_hash) for k in database.session.query(ApiKey).all()]
