@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -41,7 +42,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class StaffSessions(SecureCookieSessionInterface):
+    """Cookie sessions are the dashboard staff's; the API knows its callers by their
+    keys alone, so its requests neither read nor write a session cookie."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith("/api/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
+
 def register_settings(app: Flask) -> None:
+    app.session_interface = StaffSessions()
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

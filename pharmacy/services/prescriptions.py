@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from pharmacy.database import find_or_insert
+from pharmacy.domain import prescription as rx
 from pharmacy.domain.prescription import PrescriptionOrder, prescription_problems
 from pharmacy.domain.workflow import FINAL, Status
 from pharmacy.models import (
@@ -37,7 +39,8 @@ from . import (
 )
 from .received_rows import PresentedKey
 
-Render = Callable[[Prescription], dict[str, Any]]
+# A stored Prescription or a JustReceived one, as the clinic sees it.
+Render = Callable[[Any], dict[str, Any]]
 UNKNOWN_KEY = "the API key is unknown or revoked"
 # What a clinic sees with each prescription, loaded in one query per collection.
 SHOWN_WITH = (
@@ -190,12 +193,10 @@ def _store_at_once(
     as_sent: dict[str, Any],
     actor: Actor | None,
     work: OutboxMessage,
-) -> Prescription:
+) -> JustReceived:
     """The same rows in one PostgreSQL statement (see `received_rows`), which also
-    finds the clinic by its key if need be; the order is answered from an object built
-    here, the same way a stored one is rendered."""
-    prescription = _received(None if isinstance(clinic, PresentedKey) else clinic, order, as_sent)
-    prescription.uid = uuid.uuid4()
+    finds the clinic by its key if need be."""
+    uid = uuid.uuid4()
     # One statement is atomic by itself: outside a transaction (no idempotency key was
     # claimed first) it runs in autocommit, sparing the BEGIN and COMMIT round trips.
     alone = {} if session.in_transaction() else {"isolation_level": "AUTOCOMMIT"}
@@ -203,7 +204,7 @@ def _store_at_once(
         session.connection(execution_options=alone),
         clinic,
         order,
-        uid=prescription.uid,
+        uid=uid,
         as_sent=as_sent,
         actor=actor,
         message=work,
@@ -211,10 +212,15 @@ def _store_at_once(
     if stored is None:
         session.rollback()
         raise Unauthorized(UNKNOWN_KEY)
-    prescription.id = stored.prescription_id
-    prescription.created_at = prescription.updated_at = stored.created_at
-    work.payload = {"prescription_id": prescription.id}
-    return prescription
+    work.payload = {"prescription_id": stored.prescription_id}
+    return JustReceived(
+        id=stored.prescription_id,
+        uid=uid,
+        steps=order.directions.steps,
+        created_at=stored.created_at,
+        updated_at=stored.created_at,
+        **_as_received(order, as_sent),
+    )
 
 
 def _received(
@@ -224,23 +230,61 @@ def _received(
     first status change is the caller's to write)."""
     return Prescription(
         clinic_id=clinic_id,
-        status=Status.RECEIVED,
-        dosage_form=order.dosage_form,
-        strength_mg=order.strength_mg,
-        times_per_day=order.directions.times_per_day,
-        days_supply=order.days_supply,
-        refills=order.refills,
-        written_on=order.written_on,
-        diagnosis=order.diagnosis,
-        notes=order.notes,
-        as_sent=as_sent,
         steps=[
             DirectionStep(position=index, dose_mg=step.dose_mg, days=step.days)
             for index, step in enumerate(order.directions.steps)
         ],
         alerts=[],
         price_lines=[],
+        **_as_received(order, as_sent),
     )
+
+
+def _as_received(order: PrescriptionOrder, as_sent: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "status": Status.RECEIVED,
+        "dosage_form": order.dosage_form,
+        "strength_mg": order.strength_mg,
+        "times_per_day": order.directions.times_per_day,
+        "days_supply": order.days_supply,
+        "refills": order.refills,
+        "written_on": order.written_on,
+        "diagnosis": order.diagnosis,
+        "notes": order.notes,
+        "as_sent": as_sent,
+    }
+
+
+@dataclass(frozen=True)
+class JustReceived:
+    """An order just written, shown as a stored one is (`Render`) from what was
+    written, not read back: nothing is worked out for it yet."""
+
+    id: int
+    uid: uuid.UUID
+    status: str
+    dosage_form: str
+    strength_mg: Decimal
+    times_per_day: int
+    steps: Sequence[rx.DirectionStep]  # the order's own: dose and days
+    days_supply: int
+    refills: int
+    written_on: date
+    diagnosis: str | None
+    notes: str | None
+    as_sent: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    quantity: None = None
+    quantity_unit: None = None
+    beyond_use_date: None = None
+    price_total: None = None
+    price_lines: tuple = ()
+    alerts: tuple = ()
+
+    @property
+    def rx_number(self) -> str:
+        return str(self.id)
 
 
 def _patient_id(session: Session, clinic_id: int, order: PrescriptionOrder) -> int:

@@ -129,3 +129,12 @@ def test_the_wrong_method_is_a_json_405(client, clinic):
     response = client.delete(URL, headers=clinic.headers)
     assert response.status_code == 405
     assert response.get_json()["error"] == "method_not_allowed"
+
+
+def test_the_api_sets_no_cookie(client, clinic, prescription):
+    """Clinics are known by their keys; cookie sessions are the dashboard's alone."""
+    created = client.post(URL, json=prescription, headers=clinic.headers)
+    listed = client.get(URL, headers=clinic.headers)
+    refused = client.get(URL)
+    for response in (created, listed, refused):
+        assert "Set-Cookie" not in response.headers
