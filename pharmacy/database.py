@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, exc, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,6 +79,19 @@ def _sqlite_engine(url: str, **options: object) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def alone(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own for one statement, outside any transaction. On
+    PostgreSQL it runs in autocommit: a single statement is atomic by itself, and there
+    is no BEGIN or COMMIT round trip around it. SQLite's connection is in-process and
+    runs its statement in a transaction of its own."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with connection:
+        yield connection
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
@@ -12,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .database import make_engine, make_sessionmaker
+from .database import alone, make_engine, make_sessionmaker
 
 
 @dataclass(frozen=True)
@@ -47,17 +46,9 @@ class Database:
             g.db_session = self.bound(current_app).sessions()
         return g.db_session
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection for one read outside the request's transaction. On PostgreSQL it
-        runs in autocommit, so the read is one round trip, with no BEGIN and ROLLBACK
-        around it; SQLite's connection is in-process and reads in a transaction."""
-        engine = self.engine
-        connection = engine.connect()
-        if engine.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        with connection:
-            yield connection
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A connection for one read outside the request's transaction (`alone`)."""
+        return alone(self.engine)
 
     def _close(self, _error: BaseException | None) -> None:
         session = g.pop("db_session", None)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from pharmacy.database import find_or_insert
+from pharmacy.database import alone, find_or_insert
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.prescription import PrescriptionOrder, prescription_problems
 from pharmacy.domain.workflow import FINAL, Status
@@ -197,18 +197,17 @@ def _store_at_once(
     """The same rows in one PostgreSQL statement (see `received_rows`), which also
     finds the clinic by its key if need be."""
     uid = uuid.uuid4()
-    # One statement is atomic by itself: outside a transaction (no idempotency key was
-    # claimed first) it runs in autocommit, sparing the BEGIN and COMMIT round trips.
-    alone = {} if session.in_transaction() else {"isolation_level": "AUTOCOMMIT"}
-    stored = received_rows.store(
-        session.connection(execution_options=alone),
-        clinic,
-        order,
-        uid=uid,
-        as_sent=as_sent,
-        actor=actor,
-        message=work,
-    )
+
+    def write(connection):
+        return received_rows.store(
+            connection, clinic, order, uid=uid, as_sent=as_sent, actor=actor, message=work
+        )
+
+    if session.in_transaction():  # with the idempotency key it claimed
+        stored = write(session.connection())
+    else:
+        with alone(session.get_bind()) as connection:
+            stored = write(connection)
     if stored is None:
         session.rollback()
         raise Unauthorized(UNKNOWN_KEY)
