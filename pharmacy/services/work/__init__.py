@@ -19,10 +19,11 @@ import logging
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from pharmacy.database import alone
 from pharmacy.domain.workflow import Status
 from pharmacy.models import OutboxMessage, Prescription, utcnow
 
@@ -179,19 +180,18 @@ def _message_done(session: Session, message_uid: uuid.UUID) -> bool:
     """Whether the task's message is marked processed: its order was worked, most often
     taken along by another task, and a look without any lock says so.
 
-    Most tasks of a busy queue end here, so on PostgreSQL the look is taken outside any
-    transaction: BEGIN and ROLLBACK would double its cost. Either way the look is over
-    when this returns; the work, if any, takes a transaction of its own.
+    Most tasks of a busy queue end here, so the look is one statement on a connection
+    of its own (in autocommit on PostgreSQL: no BEGIN and ROLLBACK around it), built
+    once. The work, if any, takes a transaction of its own.
     """
-    look = select(_OUTBOX.c.processed_at).where(_OUTBOX.c.uid == message_uid)
+    values = {"message_uid": message_uid}
     if session.in_transaction():  # the caller's: the look joins it, and leaves it open
-        return session.execute(look).scalar() is not None
-    options = {}
-    if session.get_bind().dialect.name == "postgresql":
-        options = {"isolation_level": "AUTOCOMMIT"}
-    processed = session.connection(execution_options=options).execute(look).scalar()
-    session.rollback()
-    return processed is not None
+        return session.execute(_PROCESSED_AT, values).scalar() is not None
+    with alone(session.get_bind()) as connection:
+        return connection.execute(_PROCESSED_AT, values).scalar() is not None
+
+
+_PROCESSED_AT = select(_OUTBOX.c.processed_at).where(_OUTBOX.c.uid == bindparam("message_uid"))
 
 
 def _done(session: Session, message_uid: uuid.UUID | None) -> None:
