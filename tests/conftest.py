@@ -106,6 +106,16 @@ def stocked_app(database_url: str, folder) -> Iterator:
         database.bound(app).engine.dispose()
 
 
+@contextlib.contextmanager
+def app_of_its_own(kind: str, folder) -> Iterator:
+    """A stocked app on a fresh database of its own, for tests that change what every
+    other test relies on (settings, formulas, the queue of waiting orders)."""
+    with fresh_database(kind, folder) as url:
+        upgrade(url)
+        with stocked_app(url, folder) as app:
+            yield app
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     with stocked_app(database_url, tmp_path_factory.mktemp("instance")) as app:

@@ -218,7 +218,7 @@ def _store_at_once(
         steps=order.directions.steps,
         created_at=stored.created_at,
         updated_at=stored.created_at,
-        **_as_received(order, as_sent),
+        **received_rows.order_columns(order, as_sent),
     )
 
 
@@ -235,23 +235,8 @@ def _received(
         ],
         alerts=[],
         price_lines=[],
-        **_as_received(order, as_sent),
+        **received_rows.order_columns(order, as_sent),
     )
-
-
-def _as_received(order: PrescriptionOrder, as_sent: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "status": Status.RECEIVED,
-        "dosage_form": order.dosage_form,
-        "strength_mg": order.strength_mg,
-        "times_per_day": order.directions.times_per_day,
-        "days_supply": order.days_supply,
-        "refills": order.refills,
-        "written_on": order.written_on,
-        "diagnosis": order.diagnosis,
-        "notes": order.notes,
-        "as_sent": as_sent,
-    }
 
 
 @dataclass(frozen=True)

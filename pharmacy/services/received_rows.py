@@ -114,16 +114,7 @@ def _values(
         "date_of_birth": patient.date_of_birth,
         **patient_lists(order),
         "uid": uid,
-        "status": Status.RECEIVED.value,
-        "dosage_form": order.dosage_form.value,
-        "strength_mg": order.strength_mg,
-        "times_per_day": order.directions.times_per_day,
-        "days_supply": order.days_supply,
-        "refills": order.refills,
-        "written_on": order.written_on,
-        "diagnosis": order.diagnosis,
-        "notes": order.notes,
-        "as_sent": as_sent,
+        **order_columns(order, as_sent),
         "step_positions": list(range(len(steps))),
         "step_doses": [step.dose_mg for step in steps],
         "step_days": [step.days for step in steps],
@@ -138,6 +129,23 @@ def _values(
         "topic": message.topic,
         "published_at": message.published_at,
         "attempts": message.attempts,
+    }
+
+
+def order_columns(order: PrescriptionOrder, as_sent: dict[str, Any]) -> dict[str, Any]:
+    """A just-received prescription's own columns, as plain values (the driver would
+    write an enum by its name)."""
+    return {
+        "status": Status.RECEIVED.value,
+        "dosage_form": order.dosage_form.value,
+        "strength_mg": order.strength_mg,
+        "times_per_day": order.directions.times_per_day,
+        "days_supply": order.days_supply,
+        "refills": order.refills,
+        "written_on": order.written_on,
+        "diagnosis": order.diagnosis,
+        "notes": order.notes,
+        "as_sent": as_sent,
     }
 
 

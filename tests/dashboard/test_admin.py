@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
-from pharmacy.migrations import upgrade
 from pharmacy.models import (
     ApiKey,
     AuditEvent,
@@ -33,18 +32,15 @@ from pharmacy.models import (
     Worksheet,
 )
 from pharmacy.services import work
-from tests.conftest import VALID_PRESCRIPTION, fresh_database, make_clinic, stocked_app
+from tests.conftest import VALID_PRESCRIPTION, app_of_its_own, make_clinic
 
 from .conftest import PASSWORD, Desk, add_account
 
 
 @pytest.fixture(scope="module")
 def own_app(database_kind, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("admin")
-    with fresh_database(database_kind, folder) as url:
-        upgrade(url)
-        with stocked_app(url, folder) as app:
-            yield app
+    with app_of_its_own(database_kind, tmp_path_factory.mktemp("admin")) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ from sqlalchemy import func, select, text, update
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
-from pharmacy.migrations import upgrade
 from pharmacy.models import (
     Alert,
     AuditEvent,
@@ -33,7 +32,7 @@ from pharmacy.models import (
     Worksheet,
 )
 from pharmacy.services import work
-from tests.conftest import VALID_PRESCRIPTION, fresh_database, make_clinic, stocked_app
+from tests.conftest import VALID_PRESCRIPTION, app_of_its_own, make_clinic
 
 URL = "/api/v1/prescriptions"
 TAKE_ALONG = 24  # as the worker's task
@@ -54,11 +53,8 @@ MIXED = [
 
 @pytest.fixture(scope="module")
 def pharmacy(database_kind, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("batches")
-    with fresh_database(database_kind, folder) as url:
-        upgrade(url)
-        with stocked_app(url, folder) as app:
-            yield app
+    with app_of_its_own(database_kind, tmp_path_factory.mktemp("batches")) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)
