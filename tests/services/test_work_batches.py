@@ -318,15 +318,15 @@ def test_an_order_that_cannot_be_worked_is_held_and_its_batch_goes_on(
     assert "Poisoned" not in logged, "no patient data in the logs"
 
 
+# PostgreSQL only: SQLite has one writer at a time, so no order is ever held by another.
+@pytest.mark.parametrize("database_kind", ["postgresql"], scope="session")
 @pytest.mark.parametrize("waiting_count", [3, 1])
 def test_a_task_whose_order_another_holds_works_the_waiting_ones_meanwhile(
-    pharmacy, database_kind, refused_worksheet, waiting_count
+    pharmacy, refused_worksheet, waiting_count
 ):
     """Two workers never queue behind each other's batches: while another transaction
     holds the task's own order, the task works what waits, then its own order. With a
     single waiting order whose rows cannot be written, that order alone is held."""
-    if database_kind != "postgresql":
-        pytest.skip("SQLite has one writer at a time: no order is ever held by another")
     waiting = submit_all(pharmacy, MIXED[:waiting_count])
     own = submit_all(pharmacy, MIXED[:1])[0]
     if waiting_count == 1:
