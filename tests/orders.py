@@ -18,7 +18,7 @@ from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry, P
 from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
-from pharmacy.models import Worksheet
+from pharmacy.models import Prescription, Worksheet
 
 # Net fill weights of a sample that passes the capsule weight check.
 PASSING_CAPSULE_WEIGHTS = ("224.8", "225.6", "226.1", "223.9", "225.0")
@@ -27,7 +27,7 @@ PASSING_CAPSULE_WEIGHTS = ("224.8", "225.6", "226.1", "223.9", "225.0")
 class MovesOrders:
     """Mixed into a suite's helper, which gives `app`, `today`, `shelf` (ingredient
     code → lot number of the tests' own lots), the orders `submit`, `held`, `ready`,
-    `compounded` and `verified`, `status(rx)`, `take(action, role, rx, *args)`, and the
+    `compounded` and `verified`, `take(action, role, rx, *args)`, and the
     `reason` it writes when a move needs one."""
 
     app: Any
@@ -59,6 +59,10 @@ class MovesOrders:
             self.take("cancel", self.canceller, rx, self.reason)
         assert self.status(rx) == status
         return rx
+
+    def status(self, rx: int) -> str:
+        with self.app.app_context():
+            return database.session.scalar(select(Prescription.status).where(Prescription.id == rx))
 
     def plan(self, rx: int) -> Plan:
         with self.app.app_context():

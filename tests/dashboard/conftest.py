@@ -30,7 +30,6 @@ from pharmacy.models import (
     CompoundingRecord,
     Ingredient,
     Lot,
-    Prescription,
     StatusChange,
     User,
 )
@@ -262,10 +261,6 @@ class Pharmacy(MovesOrders):
         return form
 
     # --- looking ---------------------------------------------------------------------
-
-    def status(self, rx: int) -> str:
-        with self.app.app_context():
-            return database.session.scalar(select(Prescription.status).where(Prescription.id == rx))
 
     def state(self, rx: int) -> dict[str, Any]:
         """Everything an action could change, to prove a refusal changed nothing."""

@@ -120,13 +120,7 @@ class Counter(MovesOrders):
         self.call("verify", "pharmacist", rx)
         return rx
 
-    # --- compounding ----------------------------------------------------------------
-
     # --- looking --------------------------------------------------------------------
-
-    def status(self, rx: int) -> str:
-        with self.app.app_context():
-            return database.session.scalar(select(Prescription.status).where(Prescription.id == rx))
 
     def state(self, rx: int) -> dict[str, Any]:
         """All a staff action may change: to prove a refusal changed nothing."""
