@@ -1,24 +1,25 @@
-"""Clinical screening of an LDN order before anything is made (domain §6).
+"""Clinical screening of an LDN order before anything is made (domain.md §6 and §9).
 
 Naltrexone blocks opioid receptors: a patient on LDN gets no effect from an opioid, or
-is thrown into withdrawal by it, so any opioid in the medication list holds the order
-for a pharmacist. The lists below are the medical knowledge of the rule itself, not
-pharmacy defaults, which is why they live here and not in the database.
+is thrown into withdrawal by it, so any opioid in what the clinic sent holds the order
+for a pharmacist. What is a drug is data (`drug_lexicon.Lexicon`); this module says
+what each kind of finding means for this patient, in a pharmacist's words.
 
-Names are matched as whole words after folding case and splitting on anything that is
-not a letter or a digit, so tall-man spellings ("oxyCODONE"), combinations
-("hydrocodone/APAP", "Norco 10/325") and strengths glued to names ("oxycodone5mg") are
-found, while a word that merely contains an opioid name ("normorphine") is not.
+When in doubt the screen shows the pharmacist: a medication line it cannot recognise
+is a caution ("unverified"), a misspelling is read as the opioid it is nearest to, and
+words such as "stopped" or "no" never hide a named opioid, they only change what the
+pharmacist is asked to confirm.
 """
 
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pharmacy.domain.prescription import MedicationInUse
+from .drug_lexicon import Kind, Lexicon, Reading
+from .prescription import MedicationInUse
+from .text import words
 
 
 class Severity(enum.StrEnum):
@@ -28,350 +29,130 @@ class Severity(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing a pharmacist must see; `detail` is written for the pharmacist."""
+    """One thing a pharmacist must see; `detail` is written for the pharmacist and
+    quotes the line as the clinic wrote it."""
 
     code: str
     severity: Severity
     detail: str
 
 
-# What each name is: written as a clinic or patient would write it, mapped to the opioid.
-OPIOIDS: Mapping[str, str] = {
-    **{
-        generic: generic
-        for generic in (
-            "morphine",
-            "codeine",
-            "dihydrocodeine",
-            "hydrocodone",
-            "benzhydrocodone",
-            "oxycodone",
-            "oxymorphone",
-            "hydromorphone",
-            "fentanyl",
-            "sufentanil",
-            "alfentanil",
-            "remifentanil",
-            "meperidine",
-            "pethidine",
-            "methadone",
-            "levomethadyl",
-            "buprenorphine",
-            "levorphanol",
-            "tapentadol",
-            "tramadol",
-            "pentazocine",
-            "butorphanol",
-            "nalbuphine",
-            "opium",
-            "diamorphine",
-            "heroin",
-            "propoxyphene",
-            "oliceridine",
-            "mitragynine",
-        )
-    },
-    "paregoric": "opium",
-    "laudanum": "opium",
-    "kratom": "mitragynine",
-    "OxyContin": "oxycodone",
-    "Percocet": "oxycodone",
-    "Percodan": "oxycodone",
-    "Roxicodone": "oxycodone",
-    "Roxicet": "oxycodone",
-    "Endocet": "oxycodone",
-    "Oxaydo": "oxycodone",
-    "Xtampza": "oxycodone",
-    "RoxyBond": "oxycodone",
-    "Troxyca": "oxycodone",
-    "Vicodin": "hydrocodone",
-    "Norco": "hydrocodone",
-    "Lortab": "hydrocodone",
-    "Lorcet": "hydrocodone",
-    "Vicoprofen": "hydrocodone",
-    "Hysingla": "hydrocodone",
-    "Zohydro": "hydrocodone",
-    "Hycodan": "hydrocodone",
-    "Tussionex": "hydrocodone",
-    "Apadaz": "benzhydrocodone",
-    "Dilaudid": "hydromorphone",
-    "Exalgo": "hydromorphone",
-    "Opana": "oxymorphone",
-    "MS Contin": "morphine",
-    "Kadian": "morphine",
-    "Embeda": "morphine",
-    "Duragesic": "fentanyl",
-    "Actiq": "fentanyl",
-    "Fentora": "fentanyl",
-    "Subsys": "fentanyl",
-    "Abstral": "fentanyl",
-    "Sublimaze": "fentanyl",
-    "Ultram": "tramadol",
-    "Ultracet": "tramadol",
-    "ConZip": "tramadol",
-    "Nucynta": "tapentadol",
-    "Suboxone": "buprenorphine",
-    "Subutex": "buprenorphine",
-    "Zubsolv": "buprenorphine",
-    "Sublocade": "buprenorphine",
-    "Brixadi": "buprenorphine",
-    "Butrans": "buprenorphine",
-    "Belbuca": "buprenorphine",
-    "Buprenex": "buprenorphine",
-    "Dolophine": "methadone",
-    "Methadose": "methadone",
-    "Demerol": "meperidine",
-    "Talwin": "pentazocine",
-    "Stadol": "butorphanol",
-    "Nubain": "nalbuphine",
-    "Tylenol with Codeine": "codeine",
-    "Tylenol #2": "codeine",
-    "Tylenol #3": "codeine",
-    "Tylenol #4": "codeine",
-    "Tylenol No. 3": "codeine",
-    "Tylenol No. 4": "codeine",
-    "Robitussin AC": "codeine",
-    "Cheratussin AC": "codeine",
-    "co-codamol": "codeine",
-    "co-dydramol": "dihydrocodeine",
-}
+@dataclass(frozen=True)
+class Lists:
+    """What the clinic sent with this order about the patient."""
 
-# RxNorm ingredient codes (RXCUI) of the opioids; a line is screened on its code too, so
-# "pain pill" with RxNorm 7804 is still oxycodone.
-OPIOID_RXNORM: Mapping[str, str] = {
-    "7052": "morphine",
-    "7804": "oxycodone",
-    "2670": "codeine",
-    "10689": "tramadol",
-    "4337": "fentanyl",
-    "6813": "methadone",
-    "5489": "hydrocodone",
-    "3423": "hydromorphone",
-    "7814": "oxymorphone",
-    "1819": "buprenorphine",
-    "6754": "meperidine",
-    "787390": "tapentadol",
-    "6378": "levorphanol",
-    "8001": "pentazocine",
-    "1841": "butorphanol",
-    "23088": "dihydrocodeine",
-    "7676": "opium",
-}
+    medications: Sequence[MedicationInUse] = ()
+    allergies: Sequence[str] = ()
+    conditions: Sequence[str] = ()
+    notes: str | None = None
+    diagnosis: str | None = None
 
-# A line that only names the class ("opioid pain medicine") is an opioid too, unless it
-# is an antagonist or a reversal agent.
-OPIOID_CLASS_WORDS = frozenset({"opioid", "opioids", "opiate", "opiates", "narcotic", "narcotics"})
+
+OPIOID_FREE = (
+    "confirm the patient has taken no opioid for 7-10 days (10-14 after methadone or "
+    "buprenorphine) before the first dose"
+)
+# Words that say an opioid belongs to the past; the order still holds (domain §9).
+PAST_WORDS = frozenset(
+    [
+        "stopped",
+        "discontinued",
+        "dc'd",
+        "dcd",
+        "former",
+        "formerly",
+        "previous",
+        "previously",
+        "past",
+        "prior",
+        "history",
+        "hx",
+        "quit",
+        "weaned",
+        "tapered",
+        "ago",
+        "remission",
+        "recovery",
+        "recovered",
+    ]
+)
+PAST_PHRASES = (("h", "o"), ("no", "longer"), ("used", "to"), ("off", "of"), ("d", "c"))
+# Words that deny an opioid class ("no opioids", "opioid-free", "denies opioid use").
+DENIAL_WORDS = frozenset(
+    ["no", "not", "denies", "denied", "never", "free", "naive", "without", "none"]
+)
+CLASS_WORDS = frozenset(["opioid", "opioids", "opiate", "opiates", "narcotic", "narcotics"])
+USE_DISORDER = (
+    ("use", "disorder"),
+    ("dependence",),
+    ("dependency",),
+    ("addiction",),
+    ("abuse",),
+    ("misuse",),
+)
 NOT_AN_AGONIST_WORDS = frozenset({"antagonist", "antagonists", "blocker", "reversal"})
 
-NALTREXONE: Mapping[str, str] = {
-    "naltrexone": "naltrexone",
-    "LDN": "naltrexone",
-    "Vivitrol": "naltrexone",
-    "Revia": "naltrexone",
-    "Depade": "naltrexone",
-    "Contrave": "naltrexone with bupropion",
-    "Mysimba": "naltrexone with bupropion",
-    "Embeda": "morphine with naltrexone",
-    "Troxyca": "oxycodone with naltrexone",
-}
-
-# Opioid-receptor drugs that act mostly in the gut or against cough: LDN may blunt them.
-OPIOID_CAUTIONS: Mapping[str, str] = {
-    "loperamide": "loperamide",
-    "Imodium": "loperamide",
-    "diphenoxylate": "diphenoxylate",
-    "Lomotil": "diphenoxylate",
-    "difenoxin": "difenoxin",
-    "Motofen": "difenoxin",
-    "eluxadoline": "eluxadoline",
-    "Viberzi": "eluxadoline",
-    "dextromethorphan": "dextromethorphan",
-    "DXM": "dextromethorphan",
-    "Delsym": "dextromethorphan",
-    "Robitussin DM": "dextromethorphan",
-    "Mucinex DM": "dextromethorphan",
-    "Tussin DM": "dextromethorphan",
-    "NyQuil": "dextromethorphan",
-    "DayQuil": "dextromethorphan",
-    "Nuedexta": "dextromethorphan",
-}
-
-# Liver: naltrexone is contraindicated in acute hepatitis and in liver failure.
-LIVER_FAILURE = ("liver failure", "hepatic failure", "ESLD", "end-stage liver", "ALF")
-LIVER_FAILURE_MORE = ("decompensated cirrhosis", "hepatic decompensation", "acute liver injury")
+# Liver: naltrexone is contraindicated in acute hepatitis and liver failure.
+FAILURE_PHRASES = (
+    ("liver", "failure"),
+    ("hepatic", "failure"),
+    ("esld",),
+    ("end", "stage", "liver"),
+    ("alf",),
+    ("decompensated", "cirrhosis"),
+    ("hepatic", "decompensation"),
+    ("acute", "liver", "injury"),
+)
 HEPATITIS_WORDS = frozenset({"hepatitis", "hep", "hav", "hbv", "hcv", "hdv", "hev"})
 ACUTE_WORDS = frozenset({"acute", "fulminant"})
-LIVER_WORDS = HEPATITIS_WORDS | {
-    "liver",
-    "hepatic",
-    "cirrhosis",
-    "steatohepatitis",
-    "steatosis",
-    "nash",
-    "nafld",
-    "mash",
-    "masld",
-    "transaminitis",
-}
-# "history of hepatitis A, resolved": not acute now, but worth a look.
-PAST_WORDS = frozenset(
+LIVER_WORDS = HEPATITIS_WORDS | frozenset(
+    [
+        "liver",
+        "hepatic",
+        "cirrhosis",
+        "steatohepatitis",
+        "steatosis",
+        "nash",
+        "nafld",
+        "mash",
+        "masld",
+        "transaminitis",
+        "lft",
+        "lfts",
+        "hepatitides",
+    ]
+)
+LIVER_PAST_WORDS = frozenset(
     {"history", "hx", "resolved", "past", "prior", "previous", "recovered", "remote", "cured"}
 )
-# "hepatitis B vaccine", "HCV antibody negative": not a liver disease at all.
 NOT_A_DISEASE_WORDS = frozenset(
     {"vaccine", "vaccinated", "vaccination", "immunization", "immunized", "immune", "immunity"}
     | {"negative", "screening"}
 )
-
-_WORD = re.compile(r"[^\W\d_]+|\d+")
-
-
-def words(text: str) -> tuple[str, ...]:
-    """`text` as the words it is made of: letters or digits, case folded."""
-    return tuple(_WORD.findall(text.casefold()))
+PREGNANCY_WORDS = frozenset(["pregnant", "pregnancy", "trimester", "gestation", "gestational"])
+NEGATION_WORDS = frozenset({"no", "not", "negative", "denies"})
 
 
-def _phrases(names: Mapping[str, str]) -> list[tuple[tuple[str, ...], str, str]]:
-    return [(words(written), written, meaning) for written, meaning in names.items()]
-
-
-_OPIOID_PHRASES = _phrases(OPIOIDS)
-_NALTREXONE_PHRASES = _phrases(NALTREXONE)
-_CAUTION_PHRASES = _phrases(OPIOID_CAUTIONS)
-_FAILURE_PHRASES = [words(p) for p in (*LIVER_FAILURE, *LIVER_FAILURE_MORE)]
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    size = len(needle)
-    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
-
-
-def _matches(text: str, phrases: Iterable[tuple[tuple[str, ...], str, str]]) -> list[str]:
-    """What each name found in `text` is, e.g. "oxycodone" or "Percocet = oxycodone"."""
-    found = words(text)
-    by_meaning: dict[str, str] = {}
-    for phrase, written, meaning in phrases:
-        if _contains(found, phrase):
-            plain = written.casefold() == meaning.casefold()
-            if meaning not in by_meaning or not plain:  # "Percocet = oxycodone" says more
-                by_meaning[meaning] = meaning if plain else f"{written} = {meaning}"
-    return list(by_meaning.values())
-
-
-def _opioids_in(medication: MedicationInUse) -> list[str]:
-    matched = _matches(medication.name, _OPIOID_PHRASES)
-    code = (medication.rxnorm or "").strip()
-    if code in OPIOID_RXNORM:
-        matched.append(f"RxNorm {code} = {OPIOID_RXNORM[code]}")
-    named = set(words(medication.name))
-    if named & OPIOID_CLASS_WORDS and not named & NOT_AN_AGONIST_WORDS and not matched:
-        matched.append("named as an opioid")
-    return matched
-
-
-def _medication_findings(medication: MedicationInUse) -> list[Finding]:
-    line = medication.name
-    findings: list[Finding] = []
-    opioids = _opioids_in(medication)
-    if opioids:
-        findings.append(
-            Finding(
-                "opioid_interaction",
-                Severity.HARD_STOP,
-                f'"{line}" is an opioid ({"; ".join(opioids)}): naltrexone blocks it and '
-                "may precipitate withdrawal",
-            )
-        )
-    already = _matches(medication.name, _NALTREXONE_PHRASES)
-    if already:
-        findings.append(
-            Finding(
-                "duplicate_naltrexone",
-                Severity.HARD_STOP,
-                f'"{line}" is naltrexone already ({"; ".join(already)}): '
-                "a second source would double the dose",
-            )
-        )
-    cautions = _matches(medication.name, _CAUTION_PHRASES)
-    if cautions and not opioids:
-        findings.append(
-            Finding(
-                "opioid_caution",
-                Severity.CAUTION,
-                f'"{line}" acts on opioid receptors ({"; ".join(cautions)}): '
-                "naltrexone may make it work less well",
-            )
-        )
-    return findings
-
-
-def _allergy_finding(allergy: str) -> Finding | None:
-    matched = _matches(allergy, _NALTREXONE_PHRASES)
-    if not matched:
-        return None
-    return Finding(
-        "naltrexone_allergy",
-        Severity.HARD_STOP,
-        f'allergy "{allergy}" is to naltrexone ({"; ".join(matched)})',
-    )
-
-
-def _liver_finding(condition: str) -> Finding | None:
-    """Acute hepatitis or liver failure holds the order; other liver history is shown.
-
-    Words can only soften a hard stop into a caution ("history of", "resolved"), never
-    hide it, because a missed contraindication costs more than a second look.
-    """
-    found = words(condition)
-    named = set(found)
-    acute = (named & ACUTE_WORDS and named & HEPATITIS_WORDS) or any(
-        _contains(found, phrase) for phrase in _FAILURE_PHRASES
-    )
-    if acute and not named & PAST_WORDS:
-        return Finding(
-            "liver_disease",
-            Severity.HARD_STOP,
-            f'condition "{condition}" is acute hepatitis or liver failure, where naltrexone '
-            "is contraindicated",
-        )
-    if acute:
-        return Finding(
-            "liver_caution",
-            Severity.CAUTION,
-            f'condition "{condition}" is acute hepatitis or liver failure recorded as past: '
-            "confirm it has resolved",
-        )
-    if named & LIVER_WORDS and not named & NOT_A_DISEASE_WORDS:
-        return Finding(
-            "liver_caution",
-            Severity.CAUTION,
-            f'condition "{condition}" concerns the liver: check it is not acute hepatitis or '
-            "liver failure",
-        )
-    return None
-
-
-def screen(
-    medications: Sequence[MedicationInUse],
-    allergies: Sequence[str],
-    conditions: Sequence[str],
-    other_active_ldn_orders: int,
-) -> list[Finding]:
+def screen(lists: Lists, lexicon: Lexicon, *, other_active_ldn_orders: int) -> list[Finding]:
     """Everything a pharmacist must see before this patient's LDN is made.
 
-    At most one finding of a kind per line of the patient's lists, so a long list does
-    not bury the pharmacist; each finding quotes the line as the clinic wrote it.
-    """
+    At most one finding of a kind per line, so a long list does not bury the
+    pharmacist; each finding quotes the line and names what was recognised in it."""
     findings: list[Finding] = []
-    for medication in medications:
-        findings.extend(_medication_findings(medication))
-    for text, check in [
-        *((allergy, _allergy_finding) for allergy in allergies),
-        *((condition, _liver_finding) for condition in conditions),
-    ]:
-        finding = check(text)
-        if finding is not None:
-            findings.append(finding)
+    for medication in lists.medications:
+        findings.extend(_medication(lexicon.read(medication.name, medication.rxnorm)))
+    for allergy in lists.allergies:
+        findings.extend(_allergy(lexicon.read(allergy)))
+    for condition in lists.conditions:
+        findings.extend(_told(lexicon.read(condition), "condition"))
+        findings.extend(_liver(condition))
+        findings.extend(_pregnancy(condition))
+    if lists.notes:
+        findings.extend(
+            _told(lexicon.read(lists.notes), "the prescriber's notes", naltrexone=False)
+        )
+    if lists.diagnosis:
+        findings.extend(_diagnosis(lists.diagnosis))
     if other_active_ldn_orders > 0:
         findings.append(
             Finding(
@@ -382,3 +163,284 @@ def screen(
             )
         )
     return findings
+
+
+def read_lists(lists: Lists, lexicon: Lexicon) -> dict[str, list[Reading]]:
+    """What was recognised in each line, for the order page."""
+    return {
+        "medications": [lexicon.read(m.name, m.rxnorm) for m in lists.medications],
+        "allergies": [lexicon.read(a) for a in lists.allergies],
+        "conditions": [lexicon.read(c) for c in lists.conditions],
+    }
+
+
+def _names(reading: Reading, kind: Kind) -> str:
+    seen: dict[str, None] = {}
+    for recognised in reading.of_kind(kind):
+        seen.setdefault(recognised.describe(), None)
+    return "; ".join(seen)
+
+
+def _past(said: tuple[str, ...]) -> bool:
+    return bool(set(said) & PAST_WORDS) or any(_contains(said, p) for p in PAST_PHRASES)
+
+
+def _contains(said: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(said[i : i + size] == phrase for i in range(len(said) - size + 1))
+
+
+def _medication(reading: Reading) -> list[Finding]:
+    line = reading.line
+    findings = []
+    if reading.of_kind(Kind.OPIOID):
+        findings.append(_opioid(reading, f'"{line}"'))
+    elif _class_named(words(line)):
+        findings.append(
+            Finding(
+                "opioid_interaction",
+                Severity.HARD_STOP,
+                f'"{line}" names an opioid without saying which: naltrexone blocks opioids '
+                "and may precipitate withdrawal; find out what it is",
+            )
+        )
+    if reading.of_kind(Kind.NALTREXONE):
+        findings.append(
+            Finding(
+                "duplicate_naltrexone",
+                Severity.HARD_STOP,
+                f'"{line}" is naltrexone already ({_names(reading, Kind.NALTREXONE)}): '
+                "a second source would double the dose",
+            )
+        )
+    if findings:
+        return findings
+    for kind, code, why in (
+        (
+            Kind.PAMORA,
+            "opioid_likely",
+            "is a peripheral opioid blocker for opioid-induced constipation: the patient is "
+            "probably taking an opioid; ask which, and when it was last taken",
+        ),
+        (
+            Kind.ANTAGONIST,
+            "opioid_antagonist",
+            "is another opioid antagonist: taken with naltrexone the blockade adds up, and "
+            "the patient must not be on opioids",
+        ),
+        (
+            Kind.OPIOID_CAUTION,
+            "opioid_caution",
+            "acts on opioid receptors: naltrexone may make it work less well",
+        ),
+    ):
+        if reading.of_kind(kind):
+            return [Finding(code, Severity.CAUTION, f'"{line}" ({_names(reading, kind)}) {why}')]
+    if not reading.recognised:
+        return [
+            Finding(
+                "unverified_medication",
+                Severity.CAUTION,
+                f'"{line}" was not recognised as any medicine the screen knows: check it is '
+                "not an opioid before the order goes on",
+            )
+        ]
+    return []
+
+
+def _opioid(reading: Reading, where: str) -> Finding:
+    names = _names(reading, Kind.OPIOID)
+    if _past(words(reading.line)):
+        return Finding(
+            "opioid_history",
+            Severity.HARD_STOP,
+            f"{where} records opioid use ({names}) as past: {OPIOID_FREE}",
+        )
+    return Finding(
+        "opioid_interaction",
+        Severity.HARD_STOP,
+        f"{where} is an opioid ({names}): naltrexone blocks it and may precipitate withdrawal",
+    )
+
+
+def _class_named(said: tuple[str, ...]) -> bool:
+    """A line that names only the class ("opioid pain medicine"), not an antagonist
+    and not a denial ("no opioids", "opioid-free")."""
+    named = set(said)
+    return bool(
+        named & CLASS_WORDS and not named & NOT_AN_AGONIST_WORDS and not named & DENIAL_WORDS
+    )
+
+
+def _told(reading: Reading, what: str, *, naltrexone: bool = True) -> list[Finding]:
+    """Opioid therapy or history named in a condition or the notes ("OUD on
+    methadone", "chronic pain on oxycodone", "stopped oxycodone 2019")."""
+    said = words(reading.line)
+    where = f'{what} "{reading.line}"'
+    findings = []
+    if reading.of_kind(Kind.OPIOID):
+        finding = _opioid(reading, where)
+        if finding.code == "opioid_interaction":
+            finding = Finding(
+                "opioid_therapy",
+                Severity.HARD_STOP,
+                f"{where} names opioid therapy ({_names(reading, Kind.OPIOID)}): naltrexone "
+                f"blocks it and may precipitate withdrawal; {OPIOID_FREE}",
+            )
+        findings.append(finding)
+    elif "oud" in said or (
+        set(said) & CLASS_WORDS and any(_contains(said, p) for p in USE_DISORDER)
+    ):
+        findings.append(
+            Finding(
+                "opioid_history",
+                Severity.HARD_STOP,
+                f"{where} is an opioid use disorder: {OPIOID_FREE}",
+            )
+        )
+    elif _class_named(said):
+        findings.append(
+            Finding(
+                "opioid_therapy",
+                Severity.HARD_STOP,
+                f"{where} speaks of opioids: {OPIOID_FREE}",
+            )
+        )
+    if naltrexone and reading.of_kind(Kind.NALTREXONE):
+        findings.append(
+            Finding(
+                "duplicate_naltrexone",
+                Severity.HARD_STOP,
+                f"{where} says the patient takes naltrexone already "
+                f"({_names(reading, Kind.NALTREXONE)}): a second source would double the dose",
+            )
+        )
+    if reading.of_kind(Kind.PAMORA) and not findings:
+        findings.append(
+            Finding(
+                "opioid_likely",
+                Severity.CAUTION,
+                f"{where} names a peripheral opioid blocker ({_names(reading, Kind.PAMORA)}): "
+                "the patient is probably taking an opioid",
+            )
+        )
+    return findings
+
+
+def _allergy(reading: Reading) -> list[Finding]:
+    line = reading.line
+    if reading.of_kind(Kind.NALTREXONE):
+        return [
+            Finding(
+                "naltrexone_allergy",
+                Severity.HARD_STOP,
+                f'allergy "{line}" is to naltrexone ({_names(reading, Kind.NALTREXONE)})',
+            )
+        ]
+    naloxone = [r for r in reading.found if r.term.substance == "naloxone"]
+    if naloxone:
+        return [
+            Finding(
+                "naloxone_allergy",
+                Severity.CAUTION,
+                f'allergy "{line}" is to naloxone, a close relative of naltrexone: ask what '
+                "happened before the first dose",
+            )
+        ]
+    if reading.of_kind(Kind.FORMULA_COMPONENT):
+        return [
+            Finding(
+                "formula_allergy",
+                Severity.CAUTION,
+                f'allergy "{line}" ({_names(reading, Kind.FORMULA_COMPONENT)}) is to something '
+                "in the capsules (filler or shell): choose another filler, capsule or the oral "
+                "liquid",
+            )
+        ]
+    return []
+
+
+def _liver(condition: str) -> list[Finding]:
+    """Acute hepatitis or liver failure holds the order; other liver disease is shown.
+
+    Words can only soften a hard stop into a caution ("history of", "resolved"), never
+    hide it, because a missed contraindication costs more than a second look."""
+    said = words(condition)
+    named = set(said)
+    acute = (named & ACUTE_WORDS and named & HEPATITIS_WORDS) or any(
+        _contains(said, phrase) for phrase in FAILURE_PHRASES
+    )
+    if acute and not named & LIVER_PAST_WORDS:
+        return [
+            Finding(
+                "liver_disease",
+                Severity.HARD_STOP,
+                f'condition "{condition}" is acute hepatitis or liver failure, where '
+                "naltrexone is contraindicated",
+            )
+        ]
+    if acute:
+        return [
+            Finding(
+                "liver_caution",
+                Severity.CAUTION,
+                f'condition "{condition}" is acute hepatitis or liver failure recorded as '
+                "past: confirm it has resolved",
+            )
+        ]
+    if named & LIVER_WORDS and not named & NOT_A_DISEASE_WORDS:
+        return [
+            Finding(
+                "liver_caution",
+                Severity.CAUTION,
+                f'condition "{condition}" concerns the liver: check it is not acute hepatitis '
+                "or liver failure, and consider liver tests",
+            )
+        ]
+    return []
+
+
+def _pregnancy(condition: str) -> list[Finding]:
+    named = set(words(condition))
+    if named & PREGNANCY_WORDS and not named & NEGATION_WORDS:
+        return [
+            Finding(
+                "pregnancy",
+                Severity.CAUTION,
+                f'condition "{condition}": LDN in pregnancy is a prescriber\'s decision; '
+                "confirm it was made knowingly",
+            )
+        ]
+    return []
+
+
+def _diagnosis(code: str) -> list[Finding]:
+    """ICD-10-CM codes that mean opioids: F11 opioid-related disorders, Z79.891 long-term
+    use of opiate analgesic, K72 hepatic failure."""
+    upper = code.upper()
+    if upper.startswith("F11"):
+        return [
+            Finding(
+                "opioid_history",
+                Severity.HARD_STOP,
+                f"diagnosis {code} is an opioid-related disorder: {OPIOID_FREE}",
+            )
+        ]
+    if upper.startswith("Z79.891"):
+        return [
+            Finding(
+                "opioid_therapy",
+                Severity.HARD_STOP,
+                f"diagnosis {code} is long-term use of an opioid: naltrexone blocks it and "
+                "may precipitate withdrawal",
+            )
+        ]
+    if upper.startswith("K72"):
+        return [
+            Finding(
+                "liver_disease",
+                Severity.HARD_STOP,
+                f"diagnosis {code} is hepatic failure, where naltrexone is contraindicated",
+            )
+        ]
+    return []
