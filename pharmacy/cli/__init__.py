@@ -130,4 +130,4 @@ def revoke_api_key(prefix: str) -> None:
     click.echo(f"revoked {prefix}")
 
 
-from . import printing, processes  # noqa: E402,F401  (their commands join `main`)
+from . import drug_data, printing, processes  # noqa: E402,F401  (their commands join `main`)

@@ -4,6 +4,7 @@ from . import lookups  # noqa: F401  (indexes the dashboard reads by)
 from .base import Base, utcnow
 from .clinics import ApiKey, Clinic
 from .compounding import CompoundingRecord
+from .drug_data import DrugDataVersion
 from .formulary import Ingredient, Lot, MasterFormulationRecord, PriceList, Setting
 from .logins import LoginFailure
 from .people import Patient, Prescriber
@@ -21,6 +22,7 @@ __all__ = [
     "Clinic",
     "CompoundingRecord",
     "DirectionStep",
+    "DrugDataVersion",
     "IdempotencyKey",
     "Ingredient",
     "LoginFailure",

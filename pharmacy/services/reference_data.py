@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from pharmacy.models import Ingredient, MasterFormulationRecord, PriceList, Setting
 
+from .drug_data import load_packaged
+
 SEEDED_BY = "system:defaults"
 
 INGREDIENTS = [
@@ -136,5 +138,8 @@ def load_defaults(session: Session) -> list[str]:
         if key not in settings:
             session.add(Setting(key=key, value=value))
             added.append(f"setting {key}")
+    drug_data = load_packaged(session, SEEDED_BY)
+    if drug_data:
+        added.append(drug_data)
     session.commit()
     return added
