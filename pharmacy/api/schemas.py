@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.identifiers import dea_problem, npi_problem
+from pharmacy.domain.text import unreadable
 from pharmacy.domain.workflow import Status
 
 US_STATES = [
@@ -130,7 +131,9 @@ def _iso_date(value: Any) -> Any:
 
 def _plain_text(value: str, *, multiline: bool = False) -> str | None:
     """Any script is welcome (José, O'Brien, 李); control characters and lone surrogates
-    are not: they cannot be printed on a label or stored faithfully."""
+    are not: they cannot be printed on a label or stored faithfully. Nor is text that
+    reads otherwise than it is stored (`text.unreadable`): a name with no visible
+    letter, a bidirectional override."""
     allowed = {"\n", "\t"} if multiline else set()
     for char in value:
         if char in allowed:
@@ -139,7 +142,7 @@ def _plain_text(value: str, *, multiline: bool = False) -> str | None:
             return "contains a control or invalid character"
     if not value.strip():
         return "must not be blank"
-    return None
+    return unreadable(value)
 
 
 def _text(max_length: int, *, multiline: bool = False) -> Any:
@@ -267,9 +270,10 @@ class PatientIn(Closed):
     date_of_birth: IsoDate
     phone: Phone | None = None
     address: AddressIn | None = None
-    allergies: Annotated[list[ShortText], Field(max_length=50)] = []
-    medications: Annotated[list[MedicationEntry], Field(max_length=50)] = []
-    conditions: Annotated[list[ShortText], Field(max_length=50)] = []
+    # Left out: the patient's lists on record stand, and this order is screened on them.
+    allergies: Annotated[list[ShortText], Field(max_length=50)] | None = None
+    medications: Annotated[list[MedicationEntry], Field(max_length=50)] | None = None
+    conditions: Annotated[list[ShortText], Field(max_length=50)] | None = None
 
 
 class MedicationIn(Closed):
@@ -324,14 +328,16 @@ class PrescriptionIn(Closed):
                 )
                 if address
                 else None,
-                allergies=tuple(pt.allergies),
-                medications=tuple(
+                allergies=None if pt.allergies is None else tuple(pt.allergies),
+                medications=None
+                if pt.medications is None
+                else tuple(
                     rx.MedicationInUse(m)
                     if isinstance(m, str)
                     else rx.MedicationInUse(m.name, m.rxnorm)
                     for m in pt.medications
                 ),
-                conditions=tuple(pt.conditions),
+                conditions=None if pt.conditions is None else tuple(pt.conditions),
             ),
             dosage_form=rx.DosageForm(self.medication.dosage_form),
             strength_mg=self.medication.strength_mg,

@@ -65,9 +65,11 @@ class Patient:
     date_of_birth: date
     phone: str | None = None
     address: Address | None = None
-    allergies: tuple[str, ...] = ()
-    medications: tuple[MedicationInUse, ...] = ()
-    conditions: tuple[str, ...] = ()
+    # None: not sent with this order, so the patient's lists on record stand (a later
+    # order that leaves a list out never blanks it).
+    allergies: tuple[str, ...] | None = None
+    medications: tuple[MedicationInUse, ...] | None = None
+    conditions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

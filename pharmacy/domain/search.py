@@ -1,4 +1,4 @@
-"""How staff find a patient by name: any case, with or without accents.
+"""How staff find a patient by name, and how intake knows a patient again.
 
 A pharmacist types "nunez" or "NÚÑEZ" for José Núñez, and "o'b" for Siobhán O'Brien.
 Names are kept with a search key beside them, made once when the name is stored, so a
@@ -7,16 +7,16 @@ prefix search is an index range scan and never a function over every row.
 
 from __future__ import annotations
 
-import unicodedata
+from .text import fold
 
 KEY_MAX_CHARS = 100
 
 
 def name_key(text: str) -> str:
-    """`text` folded for searching: compatibility forms, no accents, case folded."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())[:KEY_MAX_CHARS]
+    """`text` as it reads (`text.fold`): no accents, no invisible characters, look-alike
+    letters taken for the letter they imitate, case and spacing folded. It is also how
+    a clinic's patient is recognised: "Dupli CATE" and "Dupli Cate " are one person."""
+    return fold(text)[:KEY_MAX_CHARS]
 
 
 def name_terms(query: str) -> tuple[str, ...]:

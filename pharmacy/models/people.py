@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pharmacy.domain.search import name_key
@@ -33,11 +33,19 @@ class Prescriber(Base):
 
 
 class Patient(Base):
-    """A clinic's patient; the same name and birth date at the same clinic is one patient."""
+    """A clinic's patient; the same name as it reads (`search.name_key`: any case,
+    accents, spacing) and birth date at the same clinic is one patient."""
 
     __tablename__ = "patients"
     __table_args__ = (
-        UniqueConstraint("clinic_id", "last_name", "first_name", "date_of_birth"),
+        Index(
+            "uq_patients_clinic_name_keys_birth",
+            "clinic_id",
+            "last_name_key",
+            "first_name_key",
+            "date_of_birth",
+            unique=True,
+        ),
         # Prefix searches (LIKE 'nu%') use these on PostgreSQL whatever the collation.
         Index(
             "ix_patients_last_name_key",

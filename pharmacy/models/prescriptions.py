@@ -46,6 +46,15 @@ class Prescription(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # The order exactly as the clinic sent it: the legal record of what was received.
     as_sent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The lists this order is screened on: those sent with it, or, for a list it left
+    # out (named in `lists_on_record`), the patient's list on record when it came. A
+    # later order never changes them.
+    allergies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    medications: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lists_on_record: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The drug data it was screened with (`DrugDataVersion`), None until screened.
+    drug_data_version: Mapped[int | None] = mapped_column(ForeignKey("drug_data_versions.id"))
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
     quantity_unit: Mapped[str | None] = mapped_column(String(10))
     beyond_use_date: Mapped[date | None]

@@ -248,7 +248,7 @@ def _as_sent(order: rx.PrescriptionOrder) -> dict:
             }
             if pt.address
             else None,
-            "medications": [m.name for m in pt.medications],
+            "medications": [m.name for m in pt.medications or ()],
         },
         "medication": {
             "dosage_form": order.dosage_form.value,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from pharmacy.domain.drug_lexicon import Reading
+from pharmacy.domain.screening import read_lists
 from pharmacy.models import (
     AuditEvent,
     CompoundingRecord,
@@ -22,7 +24,8 @@ from pharmacy.models import (
     User,
 )
 
-from . import Actor, NotFound, audit
+from . import Actor, NotFound, audit, drug_data
+from .work.outcome import lists_of
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class OrderView:
     price_list: PriceList | None
     events: Sequence[AuditEvent]
     users: dict[int, User]  # who compounded and verified, by id
+    # What the screen recognised in each line of the order's lists, read with the drug
+    # data it was screened with (the newest, before it is screened).
+    readings: dict[str, list[Reading]]
+    drug_data_version: int
 
     @property
     def compounded_by(self) -> int | None:
@@ -84,4 +91,7 @@ def view_order(
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.prescription_id == rx_number).order_by(AuditEvent.id)
     ).all()
-    return OrderView(prescription, record, formula, price_list, events, users)
+    version = prescription.drug_data_version or drug_data.current(session)[0]
+    lexicon = drug_data.of_version(session, version)
+    readings = read_lists(lists_of(prescription), lexicon)
+    return OrderView(prescription, record, formula, price_list, events, users, readings, version)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from pharmacy.database import alone, find_or_insert
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.prescription import PrescriptionOrder, prescription_problems
+from pharmacy.domain.search import name_key
 from pharmacy.domain.workflow import FINAL, Status
 from pharmacy.models import (
     DirectionStep,
@@ -37,7 +38,7 @@ from . import (
     outbox,
     received_rows,
 )
-from .received_rows import PresentedKey
+from .received_rows import LISTS, PresentedKey
 
 # A stored Prescription or a JustReceived one, as the clinic sees it.
 Render = Callable[[Any], dict[str, Any]]
@@ -170,7 +171,10 @@ def _store(
     prescription = _received(clinic_id, order, as_sent)
     prescription.status_history = [StatusChange(to_status=Status.RECEIVED, actor=actor.label)]
     prescription.prescriber_id = prescriber_id
-    prescription.patient_id = _patient_id(session, clinic_id, order)
+    prescription.patient_id, lists = _patient(session, clinic_id, order)
+    for name, value in lists.items():
+        setattr(prescription, name, value)
+    prescription.lists_on_record = received_rows.lists_on_record(order)
     session.add(prescription)
     session.flush()
     audit.record(
@@ -271,25 +275,37 @@ class JustReceived:
         return str(self.id)
 
 
-def _patient_id(session: Session, clinic_id: int, order: PrescriptionOrder) -> int:
+def _patient(session: Session, clinic_id: int, order: PrescriptionOrder) -> tuple[int, dict]:
+    """The patient's id, and the lists this order is screened on: those it sent, and
+    the patient's on record for those it left out."""
     patient = order.patient
-    current = received_rows.patient_lists(order)
+    sent = received_rows.patient_lists(order)
     patient_id, stored = find_or_insert(
         session,
         Patient.__table__,
         {
             "clinic_id": clinic_id,
-            "last_name": patient.last_name,
-            "first_name": patient.first_name,
+            "last_name_key": name_key(patient.last_name),
+            "first_name_key": name_key(patient.first_name),
             "date_of_birth": patient.date_of_birth,
         },
-        current,
+        {
+            "last_name": patient.last_name,
+            "first_name": patient.first_name,
+            **{
+                name: [] if value is None and name in LISTS else value
+                for name, value in sent.items()
+            },
+        },
     )
-    if stored is not None and stored != current:
+    if stored is None:
+        return patient_id, {name: sent[name] or [] for name in LISTS}
+    latest = {name: stored[name] if value is None else value for name, value in sent.items()}
+    if any(latest[name] != stored[name] for name in latest):
         # Only a change is written: an unchanged patient takes no row lock, so orders
         # for the same patient never queue behind each other.
-        session.execute(update(Patient).where(Patient.id == patient_id).values(**current))
-    return patient_id
+        session.execute(update(Patient).where(Patient.id == patient_id).values(**latest))
+    return patient_id, {name: latest[name] for name in LISTS}
 
 
 def view(

@@ -113,6 +113,7 @@ def _values(
         "last_name_key": name_key(patient.last_name),
         "date_of_birth": patient.date_of_birth,
         **patient_lists(order),
+        "lists_on_record": lists_on_record(order),
         "uid": uid,
         **order_columns(order, as_sent),
         "step_positions": list(range(len(steps))),
@@ -149,28 +150,47 @@ def order_columns(order: PrescriptionOrder, as_sent: dict[str, Any]) -> dict[str
     }
 
 
+LISTS = ("allergies", "medications", "conditions")
+
+
 def patient_lists(order: PrescriptionOrder) -> dict[str, Any]:
-    """The patient's details a clinic may change from one order to the next; the lists
-    it sends are the patient's current ones, and screening reads them."""
+    """The patient's details a clinic may change from one order to the next. A list,
+    phone or address left out of the order is None: the one on record stands."""
     patient = order.patient
+    medications = patient.medications
     return {
         "phone": patient.phone,
         "address": dataclasses.asdict(patient.address) if patient.address else None,
-        "allergies": list(patient.allergies),
-        "medications": [dataclasses.asdict(m) for m in patient.medications],
-        "conditions": list(patient.conditions),
+        "allergies": None if patient.allergies is None else list(patient.allergies),
+        "medications": None
+        if medications is None
+        else [dataclasses.asdict(m) for m in medications],
+        "conditions": None if patient.conditions is None else list(patient.conditions),
     }
+
+
+def lists_on_record(order: PrescriptionOrder) -> list[str]:
+    """The lists the order left out, which it takes from the patient's record."""
+    return [name for name, value in zip(LISTS, _sent(order), strict=True) if value is None]
+
+
+def _sent(order: PrescriptionOrder) -> tuple[Any, ...]:
+    patient = order.patient
+    return (patient.allergies, patient.medications, patient.conditions)
 
 
 # The clinic is the one named, or the one whose live API key was presented: a key
 # unknown or revoked finds no clinic, and then nothing at all is written. A prescriber
-# is found by NPI, a patient by clinic, name and birth date; either is added when not
-# found. A patient's phone, address and lists are the ones on the latest order,
-# written only when they changed (JSON has no equality in PostgreSQL, so they are
-# compared as JSONB), so an unchanged patient takes no row lock and orders for one
-# patient never queue behind each other. unnest() over arrays of one length zips
-# them: a row per step. The audit event is as `audit.record` writes it, identifiers
-# only; a clinic known by its key is named as `Actor.label` names it.
+# is found by NPI, a patient by clinic, name as it reads (the name keys) and birth
+# date; either is added when not found. A patient's phone, address and lists are the
+# ones on the latest order that sent them (one left out, NULL here, keeps the one on
+# record), written only when they changed (JSON has no equality in PostgreSQL, so they
+# are compared as JSONB), so an unchanged patient takes no row lock and orders for one
+# patient never queue behind each other. The prescription keeps the lists it is
+# screened on: those sent, or those on record for the ones left out. unnest() over
+# arrays of one length zips them: a row per step. The audit event is as `audit.record`
+# writes it, identifiers only; a clinic known by its key is named as `Actor.label`
+# names it.
 _SQL = """
 WITH holder AS (
   SELECT id AS clinic_id, name FROM clinics WHERE id = :clinic_id
@@ -189,35 +209,47 @@ WITH holder AS (
 ), prescriber AS (
   SELECT id FROM found_prescriber UNION ALL SELECT id FROM added_prescriber
 ), found_patient AS (
-  SELECT id, json_build_array(phone, address, allergies, medications, conditions)::jsonb
-    AS details
+  SELECT id, phone, address, allergies, medications, conditions
   FROM patients JOIN holder USING (clinic_id)
-  WHERE last_name = :last_name AND first_name = :first_name
+  WHERE last_name_key = :last_name_key AND first_name_key = :first_name_key
     AND date_of_birth = :date_of_birth
 ), added_patient AS (
   INSERT INTO patients (clinic_id, last_name, first_name, date_of_birth, last_name_key,
     first_name_key, phone, address, allergies, medications, conditions, updated_at)
   SELECT clinic_id, :last_name, :first_name, :date_of_birth, :last_name_key,
-    :first_name_key, :phone, :address, :allergies, :medications, :conditions, now()
+    :first_name_key, :phone, :address, coalesce(:allergies, '[]'),
+    coalesce(:medications, '[]'), coalesce(:conditions, '[]'), now()
   FROM holder WHERE NOT EXISTS (SELECT FROM found_patient)
-  ON CONFLICT (clinic_id, last_name, first_name, date_of_birth) DO NOTHING
-  RETURNING id
-), changed_patient AS (
-  UPDATE patients SET phone = :phone, address = :address, allergies = :allergies,
-    medications = :medications, conditions = :conditions, updated_at = now()
+  ON CONFLICT (clinic_id, last_name_key, first_name_key, date_of_birth) DO NOTHING
+  RETURNING id, allergies, medications, conditions
+), latest AS (
+  SELECT id, coalesce(CAST(:phone AS text), phone) AS phone,
+    coalesce(:address, address) AS address,
+    coalesce(:allergies, allergies) AS allergies,
+    coalesce(:medications, medications) AS medications,
+    coalesce(:conditions, conditions) AS conditions,
+    json_build_array(phone, address, allergies, medications, conditions)::jsonb AS before
   FROM found_patient
-  WHERE patients.id = found_patient.id AND found_patient.details IS DISTINCT FROM
-    json_build_array(CAST(:phone AS text), :address, :allergies, :medications,
-      :conditions)::jsonb
+), changed_patient AS (
+  UPDATE patients SET phone = latest.phone, address = latest.address,
+    allergies = latest.allergies, medications = latest.medications,
+    conditions = latest.conditions, updated_at = now()
+  FROM latest
+  WHERE patients.id = latest.id AND latest.before IS DISTINCT FROM
+    json_build_array(latest.phone, latest.address, latest.allergies, latest.medications,
+      latest.conditions)::jsonb
 ), patient AS (
-  SELECT id FROM found_patient UNION ALL SELECT id FROM added_patient
+  SELECT id, allergies, medications, conditions FROM latest
+  UNION ALL SELECT id, allergies, medications, conditions FROM added_patient
 ), rx AS (
   INSERT INTO prescriptions (uid, clinic_id, prescriber_id, patient_id, status,
     dosage_form, strength_mg, times_per_day, days_supply, refills, written_on,
-    diagnosis, notes, as_sent, created_at, updated_at)
+    diagnosis, notes, as_sent, allergies, medications, conditions, lists_on_record,
+    created_at, updated_at)
   SELECT :uid, clinic_id, prescriber.id, patient.id, :status, :dosage_form,
     :strength_mg, :times_per_day, :days_supply, :refills, :written_on, :diagnosis,
-    :notes, :as_sent, now(), now()
+    :notes, :as_sent, patient.allergies, patient.medications, patient.conditions,
+    :lists_on_record, now(), now()
   FROM holder, prescriber, patient
   RETURNING id, created_at
 ), steps AS (
@@ -247,7 +279,9 @@ SELECT id, created_at FROM rx
 @functools.cache
 def _statement() -> TextClause:
     return text(_SQL).bindparams(
-        *(bindparam(name, type_=JSON) for name in ("as_sent", *_JSON_DETAILS)),
+        *(bindparam(name, type_=JSON(none_as_null=True)) for name in _JSON_DETAILS),
+        bindparam("as_sent", type_=JSON),
+        bindparam("lists_on_record", type_=JSON),
         bindparam("published_at", type_=UTCDateTime()),
     )
 

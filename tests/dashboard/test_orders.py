@@ -132,3 +132,27 @@ def test_opening_an_order_is_audited_without_patient_details(app, desk, accounts
     assert (event.action, event.prescription_id) == ("prescription.viewed", rx)
     assert (event.actor_type, event.actor_name) == ("user", accounts["technician"].username)
     assert "Philippa" not in str(event.detail)
+
+
+def test_the_page_shows_what_the_screen_read_in_each_line(desk, accounts, pharmacy):
+    rx = pharmacy.submit(
+        medications=["percoset 10/325 q6h prn", "levothyroxine 50 mcg daily", "Xyzzorin 5 mg"],
+        allergies=["nal\u200btrexone"],
+    )
+    pharmacy.work(rx)
+    page = page_of(desk, accounts["pharmacist"], rx)
+    # The misspelt brand is named for what it is, in its own line and in the alert.
+    assert '"percoset" read as Percocet = oxycodone' in page
+    assert "levothyroxine" in page
+    assert "not recognised" in page  # Xyzzorin: shown, never passed in silence
+    assert "Drug data" in page and "version 1" in page
+    assert "naltrexone_allergy" in page or "is to naltrexone" in page
+
+
+def test_a_list_left_out_is_marked_as_the_patients_on_record(desk, accounts, pharmacy):
+    rx = pharmacy.submit()
+    page = page_of(desk, accounts["technician"], rx)
+    assert "Not sent with this order" not in page
+    body_without_conditions = pharmacy.submit(conditions=None)
+    page = page_of(desk, accounts["technician"], body_without_conditions)
+    assert "Not sent with this order" in page

@@ -11,8 +11,9 @@ from datetime import date
 
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.compounding import LotStock, Worksheet, compute_worksheet
+from pharmacy.domain.drug_lexicon import Lexicon
 from pharmacy.domain.pricing import Price, price_worksheet
-from pharmacy.domain.screening import Finding, Severity, screen
+from pharmacy.domain.screening import Finding, Lists, Severity, screen
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Prescription
 
@@ -36,23 +37,34 @@ class Outcome:
     status: Status
     findings: list[Finding]
     worked: Worked | None  # None: the worksheet could not be computed
+    drug_data_version: int | None = None  # None: not screened
+
+
+def lists_of(prescription: Prescription) -> Lists:
+    """What the clinic sent with this order (`Prescription.medications` and the rest),
+    never the patient's record, which a later order may change."""
+    return Lists(
+        medications=[
+            rx.MedicationInUse(m["name"], m.get("rxnorm")) for m in prescription.medications
+        ],
+        allergies=prescription.allergies,
+        conditions=prescription.conditions,
+        notes=prescription.notes,
+        diagnosis=prescription.diagnosis,
+    )
 
 
 def assess(
     prescription: Prescription,
     *,
     data: reference.ReferenceData,
+    drug_data: tuple[int, Lexicon],
     lots: list[LotStock],
     other_active_orders: int,
     today: date,
 ) -> Outcome:
-    patient = prescription.patient
-    findings = screen(
-        [rx.MedicationInUse(m["name"], m.get("rxnorm")) for m in patient.medications],
-        patient.allergies,
-        patient.conditions,
-        other_active_ldn_orders=other_active_orders,
-    )
+    version, lexicon = drug_data
+    findings = screen(lists_of(prescription), lexicon, other_active_ldn_orders=other_active_orders)
     mfr_id, formula = reference.formula_for(data, prescription.dosage_form)
     worksheet = compute_worksheet(order_of(prescription), formula, lots, data.settings, today)
     price = price_worksheet(worksheet, data.prices, data.price_list_version, data.ingredient_names)
@@ -63,6 +75,7 @@ def assess(
         Status.ON_HOLD if held else Status.READY,
         findings,
         Worked(mfr_id, worksheet, price, data.price_list_id),
+        version,
     )
 
 

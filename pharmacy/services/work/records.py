@@ -81,6 +81,7 @@ _WORKED_UPDATE = (
         beyond_use_date=bindparam("new_bud"),
         price_total=bindparam("new_total"),
         price_list_id=bindparam("new_price_list"),
+        drug_data_version=bindparam("new_drug_data"),
         updated_at=bindparam("now"),
     )
 )
@@ -101,6 +102,7 @@ def _worked_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
         "new_bud": worked.worksheet.beyond_use.date,
         "new_total": worked.price.total,
         "new_price_list": worked.price_list_id,
+        "new_drug_data": outcome.drug_data_version,
         "now": now,
     }
 
