@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 
 from .text import fold, words
 
@@ -94,6 +94,7 @@ class Reading:
 
     line: str
     found: tuple[Recognised, ...]
+    words: tuple[str, ...] = ()  # the line's words, folded
 
     def of_kind(self, kind: Kind) -> tuple[Recognised, ...]:
         return tuple(r for r in self.found if r.term.kind is kind)
@@ -171,25 +172,36 @@ class Lexicon:
     unresolved: tuple[str, ...] = ()  # RxNorm names whose opioid was not named (held anyway)
 
     def __post_init__(self) -> None:
-        self._longest = max((len(p) for p in self.phrases), default=1)
+        longest_from: dict[str, int] = {}
+        for phrase in self.phrases:
+            longest_from[phrase[0]] = max(longest_from.get(phrase[0], 0), len(phrase))
+        self._longest_from = longest_from
         single = [p[0] for p in self.phrases if len(p) == 1 and len(p[0]) >= 4]
         by_length: dict[int, list[str]] = defaultdict(list)
         for word in single:
             by_length[len(word)].append(word)
         self._by_length = dict(by_length)
         self._close = functools.lru_cache(maxsize=8192)(self._closest)
+        self._read = functools.lru_cache(maxsize=16384)(self._read_line)
 
     def terms(self) -> Iterable[Term]:
         for terms in self.phrases.values():
             yield from terms
 
     def read(self, line: str, code: str | None = None) -> Reading:
-        """Every known name in `line` (and its RxNorm `code`, if one was sent)."""
+        """Every known name in `line` (and its RxNorm `code`, if one was sent). Lines
+        repeat from patient to patient and fill to fill, and a lexicon never changes:
+        the readings of the last few thousand lines are kept."""
+        return self._read(line, code)
+
+    def _read_line(self, line: str, code: str | None) -> Reading:
         said = words(line)
         found: list[Recognised] = []
         covered = [False] * len(said)
-        for start in range(len(said)):
-            for size in range(1, min(self._longest, len(said) - start) + 1):
+        longest_from = self._longest_from
+        for start, first in enumerate(said):
+            longest = longest_from.get(first, 0)
+            for size in range(1, min(longest, len(said) - start) + 1):
                 phrase = said[start : start + size]
                 terms = self.phrases.get(phrase)
                 if terms:
@@ -210,7 +222,7 @@ class Lexicon:
                 found.append(Recognised(term, "code", number))
         found.extend(self._misspelt(said, covered))
         found.extend(self._spelled_out(said))
-        return Reading(line, tuple(found))
+        return Reading(line, tuple(found), said)
 
     def _spelled_out(self, said: tuple[str, ...]) -> list[Recognised]:
         """A name written a letter at a time ("O X Y C O D O N E") read as the word."""
@@ -276,7 +288,7 @@ class Lexicon:
         matches = process.extract(
             word,
             choices,
-            scorer=DamerauLevenshtein.distance,
+            scorer=OSA.distance,
             score_cutoff=allowed,
             limit=None,
         )

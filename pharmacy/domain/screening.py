@@ -195,7 +195,7 @@ def _medication(reading: Reading) -> list[Finding]:
     findings = []
     if reading.of_kind(Kind.OPIOID):
         findings.append(_opioid(reading, f'"{line}"'))
-    elif _class_named(words(line)):
+    elif _class_named(reading.words):
         findings.append(
             Finding(
                 "opioid_interaction",
@@ -250,7 +250,7 @@ def _medication(reading: Reading) -> list[Finding]:
 
 def _opioid(reading: Reading, where: str) -> Finding:
     names = _names(reading, Kind.OPIOID)
-    if _past(words(reading.line)):
+    if _past(reading.words):
         return Finding(
             "opioid_history",
             Severity.HARD_STOP,
@@ -275,7 +275,7 @@ def _class_named(said: tuple[str, ...]) -> bool:
 def _told(reading: Reading, what: str, *, naltrexone: bool = True) -> list[Finding]:
     """Opioid therapy or history named in a condition or the notes ("OUD on
     methadone", "chronic pain on oxycodone", "stopped oxycodone 2019")."""
-    said = words(reading.line)
+    said = reading.words
     where = f'{what} "{reading.line}"'
     findings = []
     if reading.of_kind(Kind.OPIOID):

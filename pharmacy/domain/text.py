@@ -25,6 +25,8 @@ BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 # Letters that show nothing, which `Cf` (format characters) does not cover.
 INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
+_VISIBLE = re.compile(r"[^\W_]")  # a letter or a digit
+_OVERRIDE = re.compile("[" + "".join(sorted(BIDI_OVERRIDES)) + "]")
 
 
 def _invisible(char: str) -> bool:
@@ -68,8 +70,10 @@ def words(text: str) -> tuple[str, ...]:
 
 def unreadable(text: str) -> str | None:
     """Why `text` cannot be taken as a person would read it, or None."""
-    if any(c in BIDI_OVERRIDES for c in text):
-        return "contains a bidirectional override, which changes the order text is shown in"
-    if not any(c.isalnum() for c in fold(text)):
+    if not text.isascii():
+        if _OVERRIDE.search(text):
+            return "contains a bidirectional override, which changes the order text is shown in"
+        text = fold(text)
+    if not _VISIBLE.search(text):
         return "must contain a visible letter or digit"
     return None

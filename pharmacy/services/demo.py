@@ -162,7 +162,18 @@ def _sample_orders(today: date) -> list[rx.PrescriptionOrder]:
             [("1.5", 10), ("3", 10), ("4.5", 10)],
             refills=1,
         ),
-        order("Siobhán", "O'Brien", date(1962, 3, 14), "capsule", "4.5", [("4.5", 30)], refills=5),
+        order(
+            "Siobhán",
+            "O'Brien",
+            date(1962, 3, 14),
+            "capsule",
+            "4.5",
+            [("4.5", 30)],
+            # What the screen makes of a real list: known medicines pass, a line it
+            # cannot read is shown to the pharmacist as unverified.
+            ["Synthroid 75 mcg PO qAM", "vitamin D3 2000 IU", "Xyzzorin 5 mg daily"],
+            refills=5,
+        ),
         order("李", "小龙", date(1990, 11, 27), "oral_liquid", "1", [("4.5", 30)]),
         order(
             "Carl",

@@ -197,50 +197,46 @@ WITH holder AS (
   UNION ALL
   SELECT clinics.id, clinics.name FROM api_keys JOIN clinics ON clinics.id = clinic_id
   WHERE key_hash = :key_hash AND revoked_at IS NULL
-), found_prescriber AS (
+), known_prescriber AS (
   SELECT id FROM prescribers WHERE npi = :npi
-), added_prescriber AS (
+), new_prescriber AS (
   INSERT INTO prescribers (npi, first_name, last_name, phone, dea, updated_at)
   SELECT :npi, :prescriber_first_name, :prescriber_last_name, :prescriber_phone, :dea,
     now()
-  FROM holder WHERE NOT EXISTS (SELECT FROM found_prescriber)
+  FROM holder WHERE NOT EXISTS (SELECT FROM known_prescriber)
   ON CONFLICT (npi) DO NOTHING
   RETURNING id
 ), prescriber AS (
-  SELECT id FROM found_prescriber UNION ALL SELECT id FROM added_prescriber
-), found_patient AS (
+  SELECT id FROM known_prescriber UNION ALL SELECT id FROM new_prescriber
+), on_file AS (
   SELECT id, phone, address, allergies, medications, conditions
   FROM patients JOIN holder USING (clinic_id)
   WHERE last_name_key = :last_name_key AND first_name_key = :first_name_key
     AND date_of_birth = :date_of_birth
-), added_patient AS (
+), new_patient AS (
   INSERT INTO patients (clinic_id, last_name, first_name, date_of_birth, last_name_key,
     first_name_key, phone, address, allergies, medications, conditions, updated_at)
   SELECT clinic_id, :last_name, :first_name, :date_of_birth, :last_name_key,
     :first_name_key, :phone, :address, coalesce(:allergies, '[]'),
     coalesce(:medications, '[]'), coalesce(:conditions, '[]'), now()
-  FROM holder WHERE NOT EXISTS (SELECT FROM found_patient)
+  FROM holder WHERE NOT EXISTS (SELECT FROM on_file)
   ON CONFLICT (clinic_id, last_name_key, first_name_key, date_of_birth) DO NOTHING
   RETURNING id, allergies, medications, conditions
 ), latest AS (
-  SELECT id, coalesce(CAST(:phone AS text), phone) AS phone,
-    coalesce(:address, address) AS address,
-    coalesce(:allergies, allergies) AS allergies,
-    coalesce(:medications, medications) AS medications,
-    coalesce(:conditions, conditions) AS conditions,
-    json_build_array(phone, address, allergies, medications, conditions)::jsonb AS before
-  FROM found_patient
-), changed_patient AS (
-  UPDATE patients SET phone = latest.phone, address = latest.address,
-    allergies = latest.allergies, medications = latest.medications,
-    conditions = latest.conditions, updated_at = now()
-  FROM latest
-  WHERE patients.id = latest.id AND latest.before IS DISTINCT FROM
-    json_build_array(latest.phone, latest.address, latest.allergies, latest.medications,
-      latest.conditions)::jsonb
+  SELECT id, coalesce(CAST(:phone AS text), phone) phone, coalesce(:address, address) address,
+    coalesce(:allergies, allergies) allergies, coalesce(:medications, medications)
+    medications, coalesce(:conditions, conditions) conditions
+  FROM on_file
+), patient_update AS (
+  UPDATE patients p SET phone = l.phone, address = l.address, allergies = l.allergies,
+    medications = l.medications, conditions = l.conditions, updated_at = now()
+  FROM latest l, on_file o
+  WHERE p.id = l.id AND json_build_array(o.phone, o.address, o.allergies, o.medications,
+    o.conditions)::jsonb IS DISTINCT FROM json_build_array(l.phone, l.address,
+    l.allergies, l.medications, l.conditions)::jsonb
 ), patient AS (
   SELECT id, allergies, medications, conditions FROM latest
-  UNION ALL SELECT id, allergies, medications, conditions FROM added_patient
+  UNION ALL SELECT id, allergies, medications, conditions FROM new_patient
 ), rx AS (
   INSERT INTO prescriptions (uid, clinic_id, prescriber_id, patient_id, status,
     dosage_form, strength_mg, times_per_day, days_supply, refills, written_on,
@@ -278,7 +274,9 @@ SELECT id, created_at FROM rx
 
 @functools.cache
 def _statement() -> TextClause:
-    return text(_SQL).bindparams(
+    # Spaces collapsed: the statement must stay under psycopg's 4 KiB for its parsed
+    # form to be kept (and prepared on the server) rather than parsed on every call.
+    return text(" ".join(_SQL.split())).bindparams(
         *(bindparam(name, type_=JSON(none_as_null=True)) for name in _JSON_DETAILS),
         bindparam("as_sent", type_=JSON),
         bindparam("lists_on_record", type_=JSON),

@@ -14,7 +14,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pharmacy.domain.compounding import CompoundingSettings, Formula
-from pharmacy.models import Ingredient, MasterFormulationRecord, PriceList, Setting
+from pharmacy.domain.drug_lexicon import DrugDataError, Lexicon
+from pharmacy.models import (
+    DrugDataVersion,
+    Ingredient,
+    MasterFormulationRecord,
+    PriceList,
+    Setting,
+)
+
+from . import drug_data as drug_data_versions
 
 
 @dataclass(frozen=True)
@@ -25,30 +34,32 @@ class ReferenceData:
     price_list_version: int
     prices: dict[str, Any]
     ingredient_names: dict[str, str]
+    drug_data: tuple[int, Lexicon]  # the newest drug data version and its lexicon
 
 
 _cache: dict[tuple[str, tuple[Any, ...]], ReferenceData] = {}
 
 
 def current(session: Session) -> ReferenceData:
-    """The current formulas, settings, price list and ingredient names."""
+    """The current formulas, settings, price list, ingredient names and drug data."""
     stamp = session.execute(
         select(
             select(func.max(MasterFormulationRecord.id)).scalar_subquery(),
             select(func.max(PriceList.id)).scalar_subquery(),
             select(func.max(Setting.updated_at)).scalar_subquery(),
             select(func.count(Ingredient.id)).scalar_subquery(),
+            select(func.max(DrugDataVersion.id)).scalar_subquery(),
         )
     ).one()
     key = (str(session.get_bind().url), tuple(stamp))
     cached = _cache.get(key)
     if cached is None:
         _cache.clear()  # only the newest versions are ever wanted
-        cached = _cache[key] = _load(session)
+        cached = _cache[key] = _load(session, stamp[-1])
     return cached
 
 
-def _load(session: Session) -> ReferenceData:
+def _load(session: Session, drug_data_version: int | None) -> ReferenceData:
     formulas: dict[str, tuple[int, MasterFormulationRecord]] = {}
     records = session.scalars(
         select(MasterFormulationRecord).order_by(MasterFormulationRecord.version)
@@ -67,7 +78,14 @@ def _load(session: Session) -> ReferenceData:
         ingredient_names={
             code: name for code, name in session.execute(select(Ingredient.code, Ingredient.name))
         },
+        drug_data=_drug_data(session, drug_data_version),
     )
+
+
+def _drug_data(session: Session, version: int | None) -> tuple[int, Lexicon]:
+    if version is None:
+        raise DrugDataError("no drug data is loaded: run pharmacy db upgrade")
+    return version, drug_data_versions.of_version(session, version)
 
 
 def _formula(record: MasterFormulationRecord) -> Formula | Exception:

@@ -28,7 +28,6 @@ from pharmacy.domain.workflow import Status
 from pharmacy.models import OutboxMessage, Prescription, utcnow
 
 from .. import outbox, reference
-from ..drug_data import current as current_drug_data
 from . import orders, outcome, records
 from .orders import lot_stock, shelf
 from .records import plain
@@ -130,7 +129,6 @@ def _assess(
     """What the rules make of each order, from one reading of the reference data, the
     shelf and the patients' other orders for the whole batch."""
     data = reference.current(session)
-    drug_data = current_drug_data(session)
     lots = orders.shelf(session)
     others = orders.other_active_orders(session, prescriptions)
     outcomes = []
@@ -140,7 +138,7 @@ def _assess(
                 outcome.assess(
                     prescription,
                     data=data,
-                    drug_data=drug_data,
+                    drug_data=data.drug_data,
                     lots=lots,
                     other_active_orders=others[prescription.id],
                     today=today,
