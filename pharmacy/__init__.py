@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import config, logs
@@ -75,6 +75,11 @@ def register_request_ids(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if request.path.startswith("/api/"):
+            # Prescriptions carry patient data: no cache keeps them, no browser guesses
+            # their type.
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
         log.info(
             "request",
             extra={
@@ -110,6 +115,18 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _caller_refusal():
+    """The 401 for a caller with no key or an unknown one, else None."""
+    from .api.auth import require_clinic
+    from .api.errors import ApiError
+
+    try:
+        require_clinic()
+    except ApiError as refusal:
+        return refusal
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     from .api.errors import ApiError
 
@@ -120,6 +137,8 @@ def register_error_handlers(app: Flask) -> None:
         from .api.auth import key_refusal
 
         refusal = key_refusal()  # a bad key hears 401 before anything about its body
+        if refusal is None and error.code in (404, 405):
+            refusal = _caller_refusal()  # nor learns which routes exist
         if refusal is not None:
             return refusal.response()
         codes = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"}
@@ -128,6 +147,16 @@ def register_error_handlers(app: Flask) -> None:
             error.code or 500,
             codes.get(error.code or 0, "http_error"),
             messages.get(error.code or 0, error.description or error.name),
+        ).response()
+
+    @app.errorhandler(DataError)
+    def _unstorable(error: DBAPIError):
+        # A value the database cannot hold that validation let through: the client's
+        # input, never a reason for a 500.
+        database.session.rollback()
+        log.warning("value refused by the database", extra={"request_id": g.get("request_id")})
+        return ApiError(
+            400, "unstorable_value", "a value in the request cannot be stored as sent"
         ).response()
 
     @app.errorhandler(OperationalError)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import request
 
 from .errors import ApiError
+
+
+def _exact(number: str) -> Decimal:
+    try:
+        return Decimal(number)
+    except InvalidOperation:  # 1e99999999999999999999: past what any arithmetic holds
+        raise ValueError(f"the number {number[:24]} is out of range") from None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -35,7 +42,7 @@ def read_json(*, optional: bool = False) -> Any:
         text = raw.decode("utf-8")
         return json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=_exact,
             parse_constant=_refuse_constant,
             object_pairs_hook=_refuse_duplicates,
         )

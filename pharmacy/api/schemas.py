@@ -95,6 +95,7 @@ PHONE = re.compile(r"\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}")
 POSTAL_CODE = re.compile(r"\d{5}(-\d{4})?")
 ICD10 = re.compile(r"[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?")
 RXNORM = re.compile(r"\d{1,8}")
+MAX_EXPONENT = 30
 
 
 def _rule(check: Callable[[Any], str | None]) -> AfterValidator:
@@ -110,14 +111,19 @@ def _rule(check: Callable[[Any], str | None]) -> AfterValidator:
 
 
 def _pattern(regex: re.Pattern[str], reason: str) -> AfterValidator:
-    return _rule(lambda value: None if regex.fullmatch(value) else reason)
+    # None passes: an optional field sent as null is a field not sent.
+    return _rule(lambda value: None if value is None or regex.fullmatch(value) else reason)
 
 
 def _json_number(value: Any) -> Any:
     # A quoted "1.5" or a true/false is a client bug worth telling apart from 1.5.
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise PydanticCustomError("number_type", "must be a JSON number, not a string or null")
-    return Decimal(value)
+    number = Decimal(value)
+    # 1e99999999999999999999 is valid JSON; no arithmetic can be done with it.
+    if not number.is_finite() or not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
+        raise PydanticCustomError("number_range", "is not a number of a sensible size")
+    return number
 
 
 def _iso_date(value: Any) -> Any:

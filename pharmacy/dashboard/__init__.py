@@ -13,7 +13,9 @@ with patient names is copied into the browser's localStorage.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request
+import re
+
+from flask import Blueprint, Flask, abort, request
 
 from pharmacy.extensions import csrf, login_manager
 
@@ -31,6 +33,24 @@ blueprint = Blueprint(
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+# What no form field or search may hold: control characters other than tab and line
+# breaks (a NUL cannot even be stored by PostgreSQL).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@blueprint.before_request
+def _refuse_control_characters():
+    for values in (request.args, request.form):
+        if any(_UNSTORABLE.search(value) for _, value in values.items(multi=True)):
+            abort(400, description=CONTROL_CHARACTER)
+
+
+CONTROL_CHARACTER = (
+    "A field contains a control character (such as a NUL), which cannot be stored. "
+    "Remove it and try again."
 )
 
 

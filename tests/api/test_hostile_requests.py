@@ -1,0 +1,52 @@
+"""What a client can send that once made the service fail: each answers a clear 4xx
+naming the problem, and nothing is stored."""
+
+import pytest
+
+from .test_submit import URL, submit, with_value
+
+
+def test_a_null_diagnosis_is_the_same_as_none(client, clinic, prescription):
+    response = submit(client, clinic, with_value(prescription, "diagnosis", None))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["diagnosis"] is None
+
+
+@pytest.mark.parametrize("path", ["notes", "patient.phone", "patient.address", "prescriber.dea"])
+def test_null_for_an_optional_field_is_accepted(client, clinic, prescription, path):
+    assert submit(client, clinic, with_value(prescription, path, None)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "number", ["1e99999999999999999999", "-1e99999999999999999999", "1e-99999999999999999999"]
+)
+def test_an_absurd_exponent_is_refused_naming_the_field(
+    client, clinic, prescription, stored, number
+):
+    import json
+
+    body = json.dumps(with_value(prescription, "medication.strength_mg", "NUMBER"))
+    body = body.replace('"NUMBER"', number)
+    before = stored()
+    response = client.post(URL, data=body, content_type="application/json", headers=clinic.headers)
+    assert response.status_code in (400, 422), response.get_data(as_text=True)
+    problem = response.get_json()
+    assert problem["error"] in ("malformed_json", "validation_failed")
+    if response.status_code == 422:
+        assert [d["field"] for d in problem["details"]] == ["medication.strength_mg"]
+    assert stored() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/nowhere"),
+        ("DELETE", "/api/v1/prescriptions"),
+        ("PUT", "/api/v1/prescriptions/00000000-0000-0000-0000-000000000000"),
+        ("GET", "/api/v1/prescriptions/not-a-uuid"),
+    ],
+)
+def test_an_unknown_key_hears_401_whatever_the_route(client, method, path):
+    response = client.open(path, method=method, headers={"Authorization": "Bearer ldn_nope"})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "unauthorized"
