@@ -6,7 +6,8 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import ApiError
 
@@ -31,9 +32,23 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _raw_body() -> bytes:
+    """The body's bytes; over MAX_CONTENT_LENGTH raises 413. A chunked body has no
+    length to check beforehand, and the server's stream stops at the limit as if the
+    body ended there: it is read one byte past the limit, so a longer one is refused
+    instead of taken cut."""
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        raw = request.environ["wsgi.input"].read(limit + 1)
+        if len(raw) > limit:
+            raise RequestEntityTooLarge()
+        return raw
+    return request.get_data(cache=True)
+
+
 def read_json(*, optional: bool = False) -> Any:
     """The body as JSON, with every non-integer number as an exact Decimal."""
-    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH raises 413
+    raw = _raw_body()
     if not raw and optional:
         return {}
     if request.mimetype != "application/json":

@@ -50,3 +50,33 @@ def test_an_unknown_key_hears_401_whatever_the_route(client, method, path):
     response = client.open(path, method=method, headers={"Authorization": "Bearer ldn_nope"})
     assert response.status_code == 401
     assert response.get_json()["error"] == "unauthorized"
+
+
+def _chunked(client, clinic, body: bytes):
+    import io
+
+    return client.post(
+        URL,
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={**clinic.headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+
+
+def test_a_chunked_body_over_64_kib_is_refused_not_cut(client, clinic, prescription, stored):
+    import json
+
+    body = json.dumps(with_value(prescription, "notes", "x" * 1900)).encode()
+    padded = body[:-1] + b"," + b" " * (70 * 1024) + b'"pad": 1}'
+    before = stored()
+    response = _chunked(client, clinic, padded)
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "body_too_large"
+    assert stored() == before
+
+
+def test_a_chunked_body_under_the_limit_is_taken(client, clinic, prescription):
+    import json
+
+    assert _chunked(client, clinic, json.dumps(prescription).encode()).status_code == 201
