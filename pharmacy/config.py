@@ -35,6 +35,8 @@ def from_environment() -> dict[str, object]:
         # Dashboard sessions: signed out after this long without a request; cookies
         # HttpOnly and SameSite=Lax always, Secure when served over HTTPS (production).
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=float(env("SESSION_IDLE_MINUTES", "15"))),
+        # However active, a session ends this long after its login.
+        "SESSION_ABSOLUTE_HOURS": float(env("SESSION_ABSOLUTE_HOURS", "12")),
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "false").lower() == "true",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",  # Flask's own default is None: set it here

@@ -4,6 +4,9 @@
   with SESSION_COOKIE_SECURE=true); the session is cleared at login, so an id planted
   before it is worthless, and Flask-Login's "strong" protection drops a session whose
   browser or address changes.
+- Revocable: the session carries the account's session version, raised at every
+  sign-out (and password change), so a copied cookie is worthless once its user signs
+  out; and it ends SESSION_ABSOLUTE_HOURS (12) after its login, however active.
 - Idle timeout: a session unused for PERMANENT_SESSION_LIFETIME (default 15 minutes,
   SESSION_IDLE_MINUTES) is signed out at its next request, which is audited. Each
   request refreshes the time; Flask also refuses a cookie older than that lifetime.
@@ -42,6 +45,8 @@ from . import blueprint
 
 PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}
 SEEN = "seen"  # when the session last made a request, in seconds since the epoch
+STARTED = "started"  # when it logged in
+VERSION = "version"  # the account's session_version it was made under
 
 login_manager.session_protection = "strong"
 
@@ -86,6 +91,16 @@ def _require_login():
     if not current_user.is_authenticated:
         return _to_login()
     now = int(time.time())
+    user = current_user.user
+    if session.get(VERSION) != user.session_version:  # signed out, here or elsewhere
+        _end_session()
+        return _to_login("Your session has ended. Sign in again.")
+    started = session.get(STARTED)
+    longest = float(current_app.config["SESSION_ABSOLUTE_HOURS"]) * 3600
+    if not isinstance(started, int) or now - started > longest:
+        logins.log_out(database.session, user, reason="expired", request_id=g.get("request_id"))
+        _end_session()
+        return _to_login("Your session reached its time limit. Sign in again.")
     idle: timedelta = current_app.permanent_session_lifetime
     seen = session.get(SEEN)
     if not isinstance(seen, int) or now - seen > idle.total_seconds():
@@ -154,7 +169,8 @@ def login():
     session.clear()  # a fresh session: nothing from before the login carries over
     login_user(SignedIn(user))
     session.permanent = True
-    session[SEEN] = int(time.time())
+    session[SEEN] = session[STARTED] = int(time.time())
+    session[VERSION] = user.session_version
     return redirect(next_page or url_for("dashboard.queue"))
 
 

@@ -22,4 +22,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised at every sign-out and password change: a session cookie carries the number
+    # it was made under, and one made under an older number is refused, so a copied
+    # cookie dies with the sign-out.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

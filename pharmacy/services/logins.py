@@ -119,6 +119,8 @@ def log_in(
 
 
 def log_out(session: Session, user: User, *, reason: str, request_id: str | None = None) -> None:
-    """`reason`: "signed_out" by the user, or "idle" when the session timed out."""
+    """`reason`: "signed_out" by the user, "idle" or "expired" when the session timed
+    out. Every session of the account ends with it (`User.session_version`)."""
+    user.session_version += 1
     audit.record(session, user_actor(user), "logout", request_id=request_id, reason=reason)
     session.commit()

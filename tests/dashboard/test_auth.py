@@ -302,3 +302,56 @@ def test_htmx_requests_are_sent_to_the_login_page_too(app):
     response = app.test_client().get("/", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
+
+
+# --- revocable sessions --------------------------------------------------------------------
+
+
+def _cookie(station) -> str:
+    return station.client.get_cookie("session").value
+
+
+def test_a_copied_cookie_is_worthless_after_sign_out(app, desk):
+    account = add_account(app, "pharmacist")
+    station = desk(account)
+    copied = _cookie(station)
+    assert station.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_signing_out_ends_the_accounts_other_sessions_too(app, desk):
+    account = add_account(app, "pharmacist")
+    first, second = desk(account), desk(account)
+    first.post("/logout")
+    assert second.get("/").status_code == 302
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_active(app, desk):
+    account = add_account(app, "pharmacist")
+    station = desk(account)
+    longest = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    with station.client.session_transaction() as session:
+        session["started"] = int(time.time() - longest - 5)
+        session["seen"] = int(time.time())  # active a moment ago
+    response = station.get("/")
+    assert response.status_code == 302
+    page = station.get(response.headers["Location"]).get_data(as_text=True)
+    assert "time limit" in page
+    with app.app_context():
+        reasons = [
+            e.detail["reason"]
+            for e in database.session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.actor_name == account.username, AuditEvent.action == "logout"
+                )
+            )
+        ]
+    assert reasons == ["expired"]
+
+
+def test_the_absolute_lifetime_is_12_hours_by_default(app):
+    assert app.config["SESSION_ABSOLUTE_HOURS"] == 12
