@@ -79,6 +79,8 @@ def test_create_user_takes_the_password_from_the_environment(run):
     [
         (["--role", "pharmacist"], "short", "at least 10 characters"),
         (["--role", "janitor"], "long enough password", "Invalid value for '--role'"),
+        (["--role", "pharmacist"], "password1234", "too easy to guess"),
+        (["--role", "pharmacist"], "x" * 129, "at most 128 characters"),
     ],
 )
 def test_create_user_refuses_with_a_clear_reason(run, args, password, reason):

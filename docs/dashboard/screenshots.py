@@ -77,7 +77,7 @@ def shoot(browser, base: str, folder: Path) -> list[Path]:
     try:
         page.goto(f"{base}/login")
         page.fill("#username", "pharmacist")
-        page.fill("#password", "demo-pharmacist")
+        page.fill("#password", "verify-every-capsule")
         page.click("button[type=submit]")
         page.wait_for_selector("#queue")
         made.append(folder / "queue.png")

@@ -39,9 +39,10 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from pharmacy.extensions import database, login_manager
 from pharmacy.models import User
-from pharmacy.services import logins
+from pharmacy.services import ServiceError, logins, users
 
 from . import blueprint
+from .roles import EVERYONE, allow, staff
 
 PUBLIC_ENDPOINTS = {"dashboard.login", "dashboard.static"}
 SEEN = "seen"  # when the session last made a request, in seconds since the epoch
@@ -182,3 +183,27 @@ def logout():
     _end_session()
     flash("You are signed out.", "info")
     return redirect(url_for("dashboard.login"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@allow(*EVERYONE)
+def change_password():
+    """Anyone signed in changes their own password; this session stays signed in."""
+    if request.method == "GET":
+        return render_template("dashboard/password.html")
+    new = request.form.get("new", "")
+    user = current_user.user
+    try:
+        if new != request.form.get("repeat", ""):
+            raise ServiceError("the two new passwords are not the same")
+        users.change_password(
+            database.session, user, request.form.get("current", ""), new, staff().actor
+        )
+    except ServiceError as refusal:
+        database.session.rollback()
+        return Response(
+            render_template("dashboard/password.html", error=refusal.message), status=422
+        )
+    session[VERSION] = user.session_version
+    flash("Your password is changed; your other sessions are signed out.", "info")
+    return redirect(url_for("dashboard.queue"))

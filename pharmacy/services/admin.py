@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.compounding import Formula, compute_worksheet
+from pharmacy.domain.passwords import password_problem
 from pharmacy.domain.prescription import Problem
 from pharmacy.domain.pricing import price_worksheet
 from pharmacy.domain.written import reason_problem, tidy
@@ -72,8 +73,9 @@ def add_user(
         )
     if role not in ROLES:
         problems.append(("role", f"must be one of {', '.join(ROLES)}"))
-    if len(password) < users.MIN_PASSWORD_LENGTH:
-        problems.append(("password", f"must be at least {users.MIN_PASSWORD_LENGTH} characters"))
+    weak = password_problem(password, personal=[username, *full_name.split()])
+    if weak:
+        problems.append(("password", weak))
     if not full_name.strip() or len(full_name) > 200:
         problems.append(("full_name", "the person's name, as it appears on records"))
     if problems:

@@ -17,10 +17,10 @@ from . import SYSTEM, api_keys, prescriptions, users
 DEMO_CLINIC = "Demo Integrative Clinic"
 DEMO_USERS = [
     # (username, role, full name, password): demo only, printed by `pharmacy demo`.
-    ("tech", "technician", "Terry Tech", "demo-technician"),
-    ("pharmacist", "pharmacist", "Pat Pharmacist", "demo-pharmacist"),
-    ("pharmacist2", "pharmacist", "Quinn Checker", "demo-pharmacist2"),
-    ("admin", "admin", "Ada Admin", "demo-administrator"),
+    ("tech", "technician", "Terry Tech", "amber-vial-tech-2026"),
+    ("pharmacist", "pharmacist", "Pat Pharmacist", "verify-every-capsule"),
+    ("pharmacist2", "pharmacist", "Quinn Checker", "second-check-please"),
+    ("admin", "admin", "Ada Admin", "keys-lots-and-prices"),
 ]
 
 

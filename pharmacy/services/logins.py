@@ -23,12 +23,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pharmacy.domain.passwords import MAX_CHARS
 from pharmacy.models import LoginFailure, User, utcnow
 
 from . import Actor, ServiceError, audit
 
 USERNAME_MAX_CHARS = 80
-PASSWORD_MAX_CHARS = 1024  # a longer "password" is refused before it is hashed
+PASSWORD_MAX_CHARS = MAX_CHARS  # a longer "password" is refused before it is hashed
 
 
 @dataclass(frozen=True)

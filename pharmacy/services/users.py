@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from pharmacy.domain.passwords import password_problem
 from pharmacy.models import ROLES, User
 
 from . import Actor, Conflict, ServiceError, audit
-
-MIN_PASSWORD_LENGTH = 10
 
 
 def create_user(
@@ -25,8 +24,9 @@ def create_user(
 ) -> User:
     if role not in ROLES:
         raise ServiceError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(password, personal=[username, *full_name.split()])
+    if problem:
+        raise ServiceError(problem)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict("username_taken", f"a user named {username!r} already exists")
     user = User(
@@ -41,3 +41,19 @@ def create_user(
     audit.record(session, actor, "user.created", user_id=user.id, role=role)
     session.commit()
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str, actor: Actor) -> None:
+    """A signed-in user's own new password, given the one they have. Every other
+    session of the account ends (`User.session_version`)."""
+    if len(current) > 1024 or not check_password_hash(user.password_hash, current):
+        raise ServiceError("the current password is not right")
+    if new == current:
+        raise ServiceError("the new password must differ from the current one")
+    problem = password_problem(new, personal=[user.username, *user.full_name.split()])
+    if problem:
+        raise ServiceError(problem)
+    user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    audit.record(session, actor, "user.password_changed", user_id=user.id)
+    session.commit()

@@ -377,3 +377,19 @@ def test_the_lots_page_flags_expired_and_quarantined_lots(admin):
     page = text(admin.get("/admin/lots"))
     assert re.search(r'data-lot="NTX-22001">.*?Expired', page, re.S)  # the demo's expired lot
     assert re.search(r'data-lot="MCC-5400">.*?Quarantined', page, re.S)
+
+
+def test_a_common_password_is_refused_for_a_new_account(own_app, admin):
+    before = count(own_app, User)
+    response = admin.post(
+        "/admin/users",
+        {
+            "username": "weak.one",
+            "full_name": "Weak One",
+            "role": "technician",
+            "password": "password1234",
+        },
+    )
+    assert response.status_code == 422
+    assert "too easy to guess" in text(response)
+    assert count(own_app, User) == before

@@ -355,3 +355,55 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(app, desk):
 
 def test_the_absolute_lifetime_is_12_hours_by_default(app):
     assert app.config["SESSION_ABSOLUTE_HOURS"] == 12
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+
+def test_a_password_longer_than_the_cap_is_refused_before_it_is_checked(app, desk):
+    account = add_account(app, "pharmacist")
+    assert desk().login(account, password="x" * 129).status_code == 401
+
+
+def test_staff_change_their_own_password_and_other_sessions_end(app, desk):
+    account = add_account(app, "technician")
+    here, elsewhere = desk(account), desk(account)
+    response = here.post(
+        "/account/password",
+        {
+            "current": account.password,
+            "new": "amber-vials-on-the-shelf",
+            "repeat": "amber-vials-on-the-shelf",
+        },
+    )
+    assert response.status_code == 302
+    assert here.get("/").status_code == 200  # this session carries on
+    assert elsewhere.get("/").status_code == 302  # the other one is signed out
+    assert desk().login(account, password="amber-vials-on-the-shelf").status_code == 302
+    assert desk().login(account).status_code == 401  # the old one is gone
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "repeat", "says"),
+    [
+        (
+            "wrong current password",
+            "amber-vials-on-the-shelf",
+            "amber-vials-on-the-shelf",
+            "not right",
+        ),
+        (None, "password123", "password123", "too easy to guess"),
+        (None, "amber-vials-on-the-shelf", "amber-vials-on-a-shelf", "not the same"),
+    ],
+    ids=["wrong-current", "common", "mismatch"],
+)
+def test_a_refused_password_change_says_why(app, desk, current, new, repeat, says):
+    account = add_account(app, "technician")
+    station = desk(account)
+    response = station.post(
+        "/account/password",
+        {"current": current or account.password, "new": new, "repeat": repeat},
+    )
+    assert response.status_code == 422
+    assert says in response.get_data(as_text=True)
+    assert desk().login(account).status_code == 302  # unchanged

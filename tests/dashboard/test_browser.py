@@ -39,8 +39,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TECHNICIAN = ("tech", "demo-technician")
-PHARMACIST = ("pharmacist", "demo-pharmacist")
+TECHNICIAN = ("tech", "amber-vial-tech-2026")
+PHARMACIST = ("pharmacist", "verify-every-capsule")
 
 pytestmark = pytest.mark.skipif(
     shutil.which(CHROMIUM) is None, reason="Chromium is installed by bin/test (apt-get)"
