@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from . import config, logs
+from . import config, logs, rate_limits
 from .extensions import database
 from .queue import queue
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_dashboard(app)
     register_error_handlers(app)
+    rate_limits.init_app(app)
     return app
 
 
@@ -141,8 +142,16 @@ def register_error_handlers(app: Flask) -> None:
             refusal = _caller_refusal()  # nor learns which routes exist
         if refusal is not None:
             return refusal.response()
-        codes = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"}
-        messages = {413: f"the body is over {MAX_BODY_BYTES // 1024} KiB"}
+        codes = {
+            413: "body_too_large",
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "rate_limited",
+        }
+        messages = {
+            413: f"the body is over {MAX_BODY_BYTES // 1024} KiB",
+            429: "too many requests for this API key; wait as Retry-After says, then go on",
+        }
         return ApiError(
             error.code or 500,
             codes.get(error.code or 0, "http_error"),

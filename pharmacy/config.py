@@ -45,4 +45,16 @@ def from_environment() -> dict[str, object]:
         "LOGIN_MAX_FAILURES": int(env("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_FAILURE_WINDOW_S": float(env("LOGIN_FAILURE_WINDOW_S", "900")),
         "QUEUE_PAGE_SIZE": int(env("QUEUE_PAGE_SIZE", "50")),  # orders per queue page
+        # Rate limits (limits' notation, "N per second|minute|hour"): API requests per
+        # API key, login attempts per address; counted where RATELIMIT_STORAGE_URI says
+        # (the Redis broker by default, this process on the embedded default).
+        "API_RATE_LIMIT": env("API_RATE_LIMIT", "600 per minute"),
+        "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or _limit_storage(env("BROKER_URL")),
     }
+
+
+def _limit_storage(broker_url: str | None) -> str:
+    if broker_url and broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    return "memory://"

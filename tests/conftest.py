@@ -30,6 +30,10 @@ from pharmacy.services.reference_data import load_defaults
 
 # Anything a test starts without naming its own folders writes here, not in the checkout.
 os.environ["PHARMACY_INSTANCE"] = tempfile.mkdtemp(prefix="ldn-test-instance-")
+# The suite signs in and submits from one address and a few keys far faster than any
+# pharmacy: the limits are tested on their own (test_rate_limits), set low there.
+os.environ.setdefault("API_RATE_LIMIT", "1000000 per minute")
+os.environ.setdefault("LOGIN_RATE_LIMIT", "1000000 per minute")
 
 SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
