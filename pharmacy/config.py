@@ -19,6 +19,10 @@ def from_environment() -> dict[str, object]:
     env = os.environ.get
     return {
         "DATABASE_URL": env("DATABASE_URL") or f"sqlite:///{instance / 'pharmacy.sqlite'}",
+        # Production: migrations as the tables' owner, the app as a role that may only
+        # add to the audit trail and status history (pharmacy.migrations.roles).
+        "MIGRATION_DATABASE_URL": env("MIGRATION_DATABASE_URL"),
+        "APP_DATABASE_ROLE": env("APP_DATABASE_ROLE"),
         "BROKER_URL": env("BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.sqlite'}",
         "SECRET_KEY": env("SECRET_KEY"),
         "PHARMACY_NAME": env("PHARMACY_NAME", "Demo Compounding Pharmacy"),
@@ -45,6 +49,9 @@ def from_environment() -> dict[str, object]:
         "LOGIN_MAX_FAILURES": int(env("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_FAILURE_WINDOW_S": float(env("LOGIN_FAILURE_WINDOW_S", "900")),
         "QUEUE_PAGE_SIZE": int(env("QUEUE_PAGE_SIZE", "50")),  # orders per queue page
+        # Behind this many reverse proxies (the TLS proxy: 1), their X-Forwarded-For and
+        # -Proto say the client's address and scheme; with none, such headers are ignored.
+        "TRUSTED_PROXIES": int(env("TRUSTED_PROXIES", "0")),
         # Rate limits (limits' notation, "N per second|minute|hour"): API requests per
         # API key, login attempts per address; counted where RATELIMIT_STORAGE_URI says
         # (the Redis broker by default, this process on the embedded default).

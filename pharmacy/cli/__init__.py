@@ -11,6 +11,7 @@ from flask import Flask
 
 from pharmacy import create_app
 from pharmacy.clock import pharmacy_today
+from pharmacy.database import make_engine
 from pharmacy.extensions import database
 from pharmacy.services import SYSTEM, ServiceError
 
@@ -48,11 +49,28 @@ def db_upgrade() -> None:
 
 
 def upgrade_and_load_defaults(*, echo: bool) -> None:
+    """Migrate as the owner (MIGRATION_DATABASE_URL, else DATABASE_URL); then, when
+    APP_DATABASE_ROLE names the role the app connects as, grant it what it may do
+    (`pharmacy.migrations.roles`)."""
     from pharmacy.migrations import upgrade
+    from pharmacy.migrations.roles import grant_app_role
     from pharmacy.services.reference_data import load_defaults
 
     with working_app() as app:
-        upgrade(app.config["DATABASE_URL"])
+        owner_url = app.config["MIGRATION_DATABASE_URL"] or app.config["DATABASE_URL"]
+        upgrade(owner_url)
+        role = app.config["APP_DATABASE_ROLE"]
+        if role:
+            engine = make_engine(owner_url)
+            try:
+                with engine.begin() as connection:
+                    grant_app_role(connection, role)
+            except ValueError as error:
+                fail(str(error))
+            finally:
+                engine.dispose()
+            if echo:
+                click.echo(f"granted the app role {role} its rights")
         for line in load_defaults(database.session):
             if echo:
                 click.echo(f"added {line}")
