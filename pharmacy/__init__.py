@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, logs, rate_limits
 from .extensions import database
-from .queue import queue
+from .queue import broker_reachable, queue
 
 MAX_BODY_BYTES = 64 * 1024
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -108,7 +108,10 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def health():
         database.session.execute(text("SELECT 1"))  # a dead database answers 503
-        return jsonify(status="ok")
+        if not broker_reachable(str(app.config["BROKER_URL"])):
+            # Orders are still taken (the outbox keeps them) but none is worked.
+            return jsonify(status="degraded", broker="down", database="up"), 503
+        return jsonify(status="ok", broker="up", database="up")
 
 
 def register_dashboard(app: Flask) -> None:

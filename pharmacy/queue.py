@@ -124,3 +124,35 @@ class RedisSender:
 
 
 queue = Queue()
+
+
+# A key the broker keeps while it keeps its queues. Redis that restarts without its
+# data, or is flushed, loses it with the tasks; finding it gone tells the sweep to send
+# again at once every message not yet worked, instead of waiting out the redelivery
+# timer for each.
+BROKER_MARKER = "pharmacy:broker-marker"
+
+
+def broker_lost(broker_url: str) -> bool:
+    """Whether the broker's marker was missing (and is now set): the broker is new or
+    lost what it held. Only Redis is asked; other brokers answer False."""
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return False
+    client = redis.Redis.from_url(broker_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        return bool(client.set(BROKER_MARKER, "1", nx=True))
+    finally:
+        client.close()
+
+
+def broker_reachable(broker_url: str) -> bool:
+    """A ping of a Redis broker (other brokers: assumed up)."""
+    if not broker_url.startswith(("redis://", "rediss://")):
+        return True
+    client = redis.Redis.from_url(broker_url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()

@@ -9,10 +9,12 @@ The limits are settings (API_RATE_LIMIT, LOGIN_RATE_LIMIT).
 from __future__ import annotations
 
 from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask_limiter import HeaderNames, Limiter
 from flask_limiter.util import get_remote_address
 
 from .services.api_keys import hash_key
+
+RETRY_AFTER = "X-RateLimit-Retry-After"
 
 
 def api_caller() -> str:
@@ -37,10 +39,15 @@ def init_app(app: Flask) -> None:
     from .api import blueprint as api
     from .dashboard.auth import login
 
+    # Registered first, so it runs after the limiter's own after-request hook.
+    app.after_request(_retry_after_on_429)
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,
         headers_enabled=True,
+        # The library would set Retry-After on every answer (a 503's own included):
+        # its figure goes under a name of its own, and only a 429 copies it.
+        header_name_mapping={HeaderNames.RETRY_AFTER: RETRY_AFTER},
         # Redis away: count in this process for the while, never refuse for it.
         swallow_errors=True,
         in_memory_fallback_enabled=True,
@@ -49,3 +56,9 @@ def init_app(app: Flask) -> None:
     app.view_functions["dashboard.login"] = limiter.limit(
         _login_limit, methods=["POST"], key_func=get_remote_address
     )(login)
+
+
+def _retry_after_on_429(response):
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = response.headers.get(RETRY_AFTER, "60")
+    return response

@@ -123,3 +123,31 @@ def test_an_order_taken_while_the_broker_is_down_waits_for_the_sweep(postgresql_
         )
         assert message.published_at is None and message.processed_at is None
     database.bound(app).engine.dispose()
+
+
+def test_healthz_says_when_the_broker_is_down_and_when_it_is_back(postgresql_url):
+    import redis
+
+    relay = TcpRelay(6379)
+    relay.start()
+    app = create_app(
+        {
+            "DATABASE_URL": postgresql_url,
+            "BROKER_URL": f"redis://127.0.0.1:{relay.port}/11",
+            "TESTING": True,
+        }
+    )
+    client = app.test_client()
+    try:
+        up = client.get("/healthz")
+        assert up.status_code == 200 and up.get_json()["broker"] == "up"
+        relay.cut()
+        down = client.get("/healthz")
+        assert down.status_code == 503
+        assert down.get_json() == {"status": "degraded", "broker": "down", "database": "up"}
+        relay.start()
+        assert client.get("/healthz").status_code == 200
+    finally:
+        relay.cut()
+        database.bound(app).engine.dispose()
+        redis.Redis(db=11).flushdb()

@@ -10,7 +10,8 @@ from flask import current_app
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
-from pharmacy.queue import sender_for
+from pharmacy.models import utcnow
+from pharmacy.queue import broker_lost, sender_for
 from pharmacy.services import outbox, work
 
 from .app import celery_app
@@ -70,12 +71,27 @@ def work_prescription(self, prescription_id: int, request_id: str | None = None)
 @celery_app.task(name="workers.tasks.sweep_outbox", autoretry_for=TRANSIENT, max_retries=3)
 def sweep_outbox() -> int:
     config = current_app.config
-    return outbox.sweep(
-        database.session,
-        sender_for(celery_app),
-        redeliver_after=timedelta(seconds=config["OUTBOX_REDELIVER_AFTER_S"]),
-        grace=timedelta(seconds=min(5.0, config["OUTBOX_REDELIVER_AFTER_S"])),
-    )
+    redeliver_after = timedelta(seconds=config["OUTBOX_REDELIVER_AFTER_S"])
+    if broker_lost(str(config["BROKER_URL"])):
+        # The broker came back empty: everything sent and not yet worked was lost with
+        # it, however recently. Sent again now, once (the marker is set again), not
+        # after the timer.
+        log.warning("the broker lost its queue; sending again what was not yet worked")
+        redeliver_after = grace = timedelta(0)
+    else:
+        grace = timedelta(seconds=min(5.0, config["OUTBOX_REDELIVER_AFTER_S"]))
+    now, sent = utcnow(), 0
+    while True:  # batch after batch; what is sent now is not due again at `now`
+        batch = outbox.sweep(
+            database.session,
+            sender_for(celery_app),
+            redeliver_after=redeliver_after,
+            grace=grace,
+            now=now,
+        )
+        sent += batch
+        if batch < outbox.SWEEP_BATCH:
+            return sent
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

@@ -6,7 +6,8 @@ import redis
 from sqlalchemy import func, select
 
 from pharmacy.extensions import database
-from pharmacy.models import AuditEvent, Prescription, StatusChange, Worksheet
+from pharmacy.models import AuditEvent, OutboxMessage, Prescription, StatusChange, Worksheet
+from pharmacy.queue import BROKER_MARKER
 
 from .conftest import wait_for
 from .test_pipeline import new_patient
@@ -83,3 +84,29 @@ def test_orders_survive_a_worker_killed_mid_batch(pharmacy_on, machine_redis, pr
     pharmacy.worker(concurrency=2)
     wait_for(lambda: statuses(pharmacy, rx_numbers) == {"ready": 400}, 180, "400 orders ready")
     assert_each_worked_exactly_once(pharmacy, rx_numbers)
+
+
+def test_a_broker_that_lost_its_queue_is_noticed_at_once_not_after_the_timer(
+    pharmacy_on, own_redis, prescription
+):
+    pharmacy = pharmacy_on(own_redis.url)
+    # The production timer: a message sent and not worked is sent again after 300 s.
+    pharmacy.env["OUTBOX_REDELIVER_AFTER_S"] = "300"
+    broker = redis.Redis(port=own_redis.port)
+    pharmacy.beat()
+    first = pharmacy.worker()
+    wait_for(lambda: broker.exists(BROKER_MARKER), 30, "a sweep to mark the broker")
+    first.stop()
+    rx_numbers = submit_many(pharmacy, prescription, 60)  # queued, no worker
+    broker.flushall()  # the queue and the marker are gone
+    pharmacy.worker()
+    # Far sooner than the 300 s timer: the sweep finds the marker gone and sends again.
+    wait_for(lambda: statuses(pharmacy, rx_numbers) == {"ready": 60}, 90, "60 orders ready")
+    assert_each_worked_exactly_once(pharmacy, rx_numbers)
+    with pharmacy.session():
+        attempts = database.session.scalars(
+            select(OutboxMessage.attempts).where(
+                OutboxMessage.topic == "prescription.received",
+            )
+        ).all()
+    assert max(attempts) <= 2  # sent once more after the loss, not again and again
