@@ -131,3 +131,19 @@ def test_load_demo_adds_a_clinic_staff_and_sample_orders(run):
         }
         assert database.session.query(Prescription).count() == len(listed["items"])
     database.bound(app).engine.dispose()
+
+
+def test_a_user_without_a_full_name_still_has_initials_for_labels(run):
+    result = run(
+        "create-user",
+        "--username",
+        "rph9",
+        "--role",
+        "pharmacist",
+        PHARMACY_PASSWORD="verify-every-capsule",
+    )
+    assert result.exit_code == 0, result.output
+    app = app_for(run.url)
+    with app.app_context():
+        assert database.session.query(User).filter_by(username="rph9").one().initials == "RP"
+    database.bound(app).engine.dispose()

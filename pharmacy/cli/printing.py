@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from label_templates import TemplateError
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.services import SYSTEM, ServiceError
@@ -22,7 +23,7 @@ def _pharmacist(session, username: str | None):
     if username is None:
         return None
     user = session.query(User).filter_by(username=username, active=True).one_or_none()
-    if user is None or user.role not in ("pharmacist", "admin"):
+    if user is None or user.role != "pharmacist":
         fail(f"--pharmacist {username!r} is not an active pharmacist")
     return user
 
@@ -49,11 +50,12 @@ def print_label(rx_number: str, output: str, stock: str, pharmacist: str | None)
         session = database.session
         try:
             order = printing.printable(session, rx_number)
-            facts = printing.label_facts(
-                order, app.config, pharmacy_today(app.config), _pharmacist(session, pharmacist)
-            )
+            # The verifying pharmacist's initials, as the dashboard prints them, unless
+            # --pharmacist names another; before verification, a blank to initial.
+            initialling = _pharmacist(session, pharmacist) or printing.verifier(session, order.id)
+            facts = printing.label_facts(order, app.config, pharmacy_today(app.config), initialling)
             pdf = render_labels(facts, stock)
-        except (ServiceError, LabelDoesNotFit) as error:
+        except (ServiceError, LabelDoesNotFit, TemplateError) as error:
             fail(getattr(error, "message", str(error)))
         printing.record_print(session, SYSTEM, "label", [order], stock=stock)
     _write(output, pdf, f"the label of Rx {rx_number}")
@@ -79,7 +81,7 @@ def print_receipt(rx_number: str, output: str, stock: str) -> None:
             order = printing.printable(session, rx_number)
             facts = printing.receipt_facts(order, app.config, pharmacy_today(app.config))
             pdf = render_receipt(facts, stock)
-        except (ServiceError, LabelDoesNotFit) as error:
+        except (ServiceError, LabelDoesNotFit, TemplateError) as error:
             fail(getattr(error, "message", str(error)))
         printing.record_print(session, SYSTEM, "receipt", [order], stock=stock)
     _write(output, pdf, f"the receipt of Rx {rx_number}")
@@ -103,9 +105,26 @@ def print_batch(output: str, stock: str, day) -> None:
         )
         if not orders:
             fail("no orders became ready that day and are still ready")
-        try:
-            pdf = render_labels([printing.label_facts(o, app.config, today) for o in orders], stock)
-        except LabelDoesNotFit as error:
-            fail(str(error))
-        printing.record_print(session, SYSTEM, "label", orders, stock=stock, batch=True)
-    _write(output, pdf, f"{len(orders)} labels")
+        # A label that cannot be printed complete holds back only itself: the others are
+        # printed, and it is named with the reason.
+        printed, refused = [], []
+        for order in orders:
+            facts = printing.label_facts(order, app.config, today)
+            try:
+                render_labels(facts, stock)
+            except LabelDoesNotFit as error:
+                refused.append((order, str(error)))
+            except TemplateError as error:
+                fail(str(error))
+            else:
+                printed.append((order, facts))
+        if printed:
+            pdf = render_labels([facts for _, facts in printed], stock)
+            orders_printed = [order for order, _ in printed]
+            printing.record_print(session, SYSTEM, "label", orders_printed, stock=stock, batch=True)
+    if printed:
+        _write(output, pdf, f"{len(printed)} labels")
+    for order, reason in refused:
+        click.echo(f"not printed: Rx {order.rx_number}: {reason}", err=True)
+    if refused:
+        raise SystemExit(1 if not printed else 3)

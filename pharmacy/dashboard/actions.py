@@ -16,7 +16,7 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.extensions import database
 from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
-from pharmacy.models import CompoundingRecord, User, Worksheet
+from pharmacy.models import Worksheet
 from pharmacy.services import Conflict, Invalid, printing
 from pharmacy.services import staff_actions as act
 from pharmacy.services.staff_actions import Action
@@ -167,15 +167,6 @@ def _pdf(pdf: bytes, name: str) -> Response:
     return response
 
 
-def _verifier(rx_number: int) -> User | None:
-    record = database.session.scalar(
-        select(CompoundingRecord).where(CompoundingRecord.prescription_id == rx_number)
-    )
-    if record is None or record.verified_by is None:
-        return None
-    return database.session.get(User, record.verified_by)
-
-
 @blueprint.post(RX + "/label")
 @allow(*PRINTERS, doing="print labels and receipts")
 def print_label(rx_number: int):
@@ -183,7 +174,10 @@ def print_label(rx_number: int):
     (or with a blank to initial by hand before verification); the print is audited."""
     order = printing.printable(database.session, str(rx_number))
     facts = printing.label_facts(
-        order, current_app.config, pharmacy_today(current_app.config), _verifier(rx_number)
+        order,
+        current_app.config,
+        pharmacy_today(current_app.config),
+        printing.verifier(database.session, rx_number),
     )
     try:
         pdf = render_labels(facts, STOCKS["label"])

@@ -24,7 +24,7 @@ from pharmacy.domain.labeling import (
 )
 from pharmacy.domain.prescription import DirectionStep, DosageForm
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Prescription, StatusChange, User
+from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User
 
 from . import Actor, Conflict, NotFound, audit
 
@@ -63,6 +63,14 @@ def printable(session: Session, rx_number: str) -> Prescription:
         why = reasons.get(Status(prescription.status), f"it is {prescription.status}")
         raise Conflict("not_printable", f"Rx {rx_number} cannot be printed: {why}")
     return prescription
+
+
+def verifier(session: Session, rx_number: int) -> User | None:
+    """The pharmacist who verified the order, whose initials its label carries."""
+    verified_by = session.scalar(
+        select(CompoundingRecord.verified_by).where(CompoundingRecord.prescription_id == rx_number)
+    )
+    return session.get(User, verified_by) if verified_by is not None else None
 
 
 def label_facts(

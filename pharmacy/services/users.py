@@ -34,7 +34,12 @@ def create_user(
         role=role,
         password_hash=generate_password_hash(password),
         full_name=full_name,
-        initials=initials or "".join(part[:1] for part in full_name.split()).upper()[:5],
+        # Printed on labels: from the name, else from the username, never blank.
+        initials=(
+            initials
+            or "".join(part[:1] for part in full_name.split()).upper()[:5]
+            or username[:2].upper()
+        ),
     )
     session.add(user)
     session.flush()

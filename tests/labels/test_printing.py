@@ -127,3 +127,47 @@ def test_the_batch_prints_todays_ready_orders_in_queue_order(
     numbers = [next(w for w in t.split() if w.isdigit() and len(w) == 7) for t in texts]
     assert numbers == sorted(numbers)
     assert {o["rx_number"] for o in orders} <= set(numbers)
+
+
+def test_a_label_that_cannot_print_holds_back_only_itself_in_the_batch(
+    submit, work_order, pharmacy_cli, tmp_path
+):
+    good, bad = submit(), submit(first_name="Ada \U00013000")  # no font draws a hieroglyph
+    for order in (good, bad):
+        work_order(order)
+    out = tmp_path / "batch.pdf"
+    result = pharmacy_cli("print", "batch", "-o", str(out), "--stock", "thermal-4x2")
+    assert result.exit_code == 3, result.output
+    assert f"not printed: Rx {bad['rx_number']}" in result.output
+    printed = " ".join(page_texts(out.read_bytes()))
+    assert good["rx_number"] in printed and bad["rx_number"] not in printed
+
+
+def test_an_unknown_stock_is_one_line_not_a_traceback(submit, work_order, pharmacy_cli, tmp_path):
+    order = submit()
+    work_order(order)
+    result = pharmacy_cli(
+        "print", "label", order["rx_number"], "-o", str(tmp_path / "x.pdf"), "--stock", "nosuch"
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = result.output.strip().splitlines()
+    assert "no stock named 'nosuch'" in line and "known:" in line
+
+
+def test_only_a_pharmacist_initials_a_label(app, submit, work_order, pharmacy_cli, tmp_path):
+    from pharmacy.services import SYSTEM
+    from pharmacy.services.users import create_user
+
+    order = submit()
+    work_order(order)
+    with app.app_context():
+        admin = create_user(
+            database.session, f"adm{uuid.uuid4().hex[:6]}", "admin", "keys-lots-and-prices", SYSTEM
+        )
+        name = admin.username
+    result = pharmacy_cli(
+        "print", "label", order["rx_number"], "-o", str(tmp_path / "x.pdf"), "--pharmacist", name
+    )
+    assert result.exit_code == 1
+    assert "is not an active pharmacist" in result.output
