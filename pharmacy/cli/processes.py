@@ -84,6 +84,10 @@ def _stage_demo_queue() -> None:
     click.echo(f"Demo queue: {staged.orders} orders ({states})")
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _schedule() -> str:
     """Beat's own bookkeeping file, kept in the instance folder."""
     return os.path.join(instance_path(), "celerybeat-schedule")
@@ -125,6 +129,10 @@ def demo(host: str, port: int) -> None:
     )
     _shared_secret_key()
     web = subprocess.Popen(_gunicorn_command(host, port, 2))
+    # A service manager or `kill` stops the demo with SIGTERM: the web server and the
+    # worker are stopped with it, as with Ctrl-C, never left running on their own.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     try:
         web.wait()
     except KeyboardInterrupt:
