@@ -21,7 +21,7 @@ from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Clinic, Patient, Prescription, User, Worksheet
 
-from . import SYSTEM, prescriptions, staff_actions, work
+from . import SYSTEM, prescriptions, printing, staff_actions, work
 from .demo import DEMO_CLINIC, _as_sent
 from .staff_actions import Staff
 
@@ -88,6 +88,9 @@ def stage_demo_queue(session: Session, today: date) -> DemoQueue:
         if last in ready:
             staff_actions.verify(session, pharmacist, ready[last])
     if "Wilson" in ready:
+        # Labelled (by the pharmacist who verified it), then handed over.
+        order = session.get(Prescription, ready["Wilson"])
+        printing.record_print(session, pharmacist.actor, "label", [order], stock="thermal-4x2")
         staff_actions.dispense(session, technician, ready["Wilson"], today=today)
     if "Rossi" in ready:
         staff_actions.cancel(

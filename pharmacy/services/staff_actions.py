@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Prescription, Worksheet
+from pharmacy.models import AuditEvent, Prescription, Worksheet
 
 from . import Conflict, audit
 from .compounding_records import record_compounding, verifier_may_be_compounder, verify
@@ -163,6 +163,12 @@ def dispense(
         authorize(session, staff, Action.DISPENSE)
         prescription = locked(session, rx_number)
         require_state(prescription, Action.DISPENSE)
+        if not _label_printed(session, prescription.id):
+            raise Conflict(
+                "label_not_printed",
+                f"Rx {prescription.rx_number} has no printed label: print it and put it on "
+                "the container before handing it over",
+            )
         use_by = prescription.beyond_use_date
         if use_by is not None and today > use_by:
             raise Conflict(
@@ -222,3 +228,18 @@ def _committed(session: Session, prescription: Prescription) -> Prescription:
     changed = shown(session, prescription.id)
     session.commit()
     return changed
+
+
+def _label_printed(session: Session, prescription_id: int) -> bool:
+    """Whether a label of the order was ever printed (each print is an audit event)."""
+    return (
+        session.scalar(
+            select(AuditEvent.id)
+            .where(
+                AuditEvent.prescription_id == prescription_id,
+                AuditEvent.action == "label.printed",
+            )
+            .limit(1)
+        )
+        is not None
+    )

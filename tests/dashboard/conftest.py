@@ -30,10 +30,11 @@ from pharmacy.models import (
     CompoundingRecord,
     Ingredient,
     Lot,
+    Prescription,
     StatusChange,
     User,
 )
-from pharmacy.services import staff_actions, work
+from pharmacy.services import SYSTEM, printing, staff_actions, work
 from pharmacy.services.staff_actions import Staff
 from tests.conftest import VALID_PRESCRIPTION, make_clinic
 from tests.orders import PASSING_CAPSULE_WEIGHTS, MovesOrders
@@ -236,8 +237,12 @@ class Pharmacy(MovesOrders):
         return rx
 
     def verified(self) -> int:
+        """Verified and labelled: ready to hand over."""
         rx = self.compounded()
         self.act("verify", "pharmacist", rx)
+        with self.app.app_context():
+            order = database.session.get(Prescription, rx)
+            printing.record_print(database.session, SYSTEM, "label", [order], stock="test")
         return rx
 
     # --- compounding -----------------------------------------------------------------

@@ -24,7 +24,7 @@ from pharmacy.models import (
     Setting,
     User,
 )
-from pharmacy.services import SYSTEM, staff_actions, work
+from pharmacy.services import SYSTEM, printing, staff_actions, work
 from pharmacy.services.staff_actions import Staff
 from pharmacy.services.users import create_user
 from tests.conftest import VALID_PRESCRIPTION, make_clinic
@@ -63,6 +63,19 @@ class Counter(MovesOrders):
         with self.app.app_context():
             service = getattr(staff_actions, action)
             return service(database.session, staff, rx, *args, **options)
+
+    def label_printed(self, rx: int) -> None:
+        """The label is printed, as it must be before the order is handed over."""
+        with self.app.app_context():
+            session = database.session
+            done = session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.prescription_id == rx, AuditEvent.action == "label.printed"
+                )
+            )
+            if done is None:
+                order = session.get(Prescription, rx)
+                printing.record_print(session, SYSTEM, "label", [order], stock="test")
 
     def act(self, action: str, who: str, rx: int) -> Any:
         """`action` with what it needs: a reason, or the entry of the planned batch."""
@@ -116,8 +129,10 @@ class Counter(MovesOrders):
         return rx
 
     def verified(self) -> int:
+        """Verified and labelled: ready to hand over."""
         rx = self.compounded()
         self.call("verify", "pharmacist", rx)
+        self.label_printed(rx)
         return rx
 
     # --- looking --------------------------------------------------------------------

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from pharmacy.domain.workflow import Status, can_move
-from pharmacy.services import Conflict, Invalid, NotFound
+from pharmacy.extensions import database
+from pharmacy.services import Conflict, Invalid, NotFound, staff_actions
 from pharmacy.services.staff_actions import (
     ACTION_STATES,
     ROLE_ACTIONS,
@@ -71,7 +72,9 @@ def order_for(counter, action: str) -> int:
     if action == "verify":
         return counter.compounded(by="pharmacist2")
     if action == "dispense":
-        return counter.verified()
+        rx = counter.verified()
+        counter.label_printed(rx)
+        return rx
     return counter.ready()
 
 
@@ -600,6 +603,7 @@ def test_an_order_goes_from_hold_to_pickup_in_allowed_moves_with_an_audit_trail(
     counter.call("override", "pharmacist", rx, REASON)
     counter.call("record_compounding", "technician", rx, counter.entry(rx))
     counter.call("verify", "pharmacist", rx)
+    counter.label_printed(rx)
     counter.call("dispense", "technician", rx)
     state = counter.state(rx)
     moves = [(before, after) for before, after, _, _ in state["history"]]
@@ -619,8 +623,23 @@ def test_an_order_goes_from_hold_to_pickup_in_allowed_moves_with_an_audit_trail(
         "prescription.overridden",
         "prescription.compounded",
         "prescription.verified",
+        "label.printed",
         "prescription.dispensed",
     ]
     trail = json.dumps([e.detail for e in events])
     for private in ("Counterpatient", "Ada", "1980-01-02", "614-555-0199", "Main St"):
         assert private not in trail
+
+
+def test_an_order_is_not_handed_over_before_its_label_is_printed(counter):
+    rx = counter.compounded()
+    counter.call("verify", "pharmacist", rx)
+    with counter.app.app_context(), pytest.raises(Conflict) as refused:
+        staff_actions.dispense(
+            database.session, counter.staff["technician"], rx, today=counter.today
+        )
+    assert refused.value.code == "label_not_printed"
+    assert "print it" in refused.value.message
+    assert counter.status(rx) == Status.VERIFIED
+    counter.label_printed(rx)
+    assert counter.call("dispense", "technician", rx).status == "dispensed"
