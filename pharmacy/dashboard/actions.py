@@ -16,7 +16,7 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.extensions import database
 from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
-from pharmacy.models import Worksheet
+from pharmacy.models import CompoundingRecord, Worksheet
 from pharmacy.services import Conflict, Invalid, printing
 from pharmacy.services import staff_actions as act
 from pharmacy.services.staff_actions import Action
@@ -148,6 +148,21 @@ def record_compounding(rx_number: int):
             error=error,
             form=shown,
             open_form=Action.RECORD_COMPOUNDING.value,
+        )
+    record = database.session.scalar(
+        select(CompoundingRecord).where(CompoundingRecord.prescription_id == rx_number)
+    )
+    if record is not None and not record.qc_passed:
+        # Said now, at the bench, not first at verification.
+        flash(
+            f"Rx {rx_number}: {record.qc.get('summary', 'the quality check failed')}. "
+            + (
+                "The deviation note is recorded for the verifying pharmacist."
+                if record.deviations
+                else "Write a deviation note, or make the batch again: it will not be "
+                "verified without one."
+            ),
+            "error",
         )
     return _done(Action.RECORD_COMPOUNDING, rx_number)
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.domain.search import name_key
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Alert, Clinic, Patient, Prescription
+from pharmacy.models import Alert, Clinic, CompoundingRecord, Patient, Prescription
 
 from . import Actor, audit
 
@@ -104,6 +104,7 @@ class QueueRow:
     hard_stops: int  # unresolved: the order is held for them
     cautions: int
     overridden: int  # hard stops a pharmacist overrode
+    qc_failed: bool = False  # the batch recorded failed its quality check
 
     @property
     def cursor(self) -> Cursor:
@@ -319,9 +320,11 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
             Prescription.beyond_use_date,
             Prescription.price_total,
             Prescription.created_at,
+            CompoundingRecord.qc_passed,
         )
         .join(Patient, Patient.id == Prescription.patient_id)
         .join(Clinic, Clinic.id == Prescription.clinic_id)
+        .outerjoin(CompoundingRecord, CompoundingRecord.prescription_id == Prescription.id)
         .where(Prescription.id.in_(ids))
     ).all()
     alerts: dict[tuple[int, str], int] = {}
@@ -352,6 +355,7 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
             hard_stops=alerts.get((row.id, "hard_stop"), 0),
             cautions=alerts.get((row.id, "caution"), 0),
             overridden=alerts.get((row.id, "overridden"), 0),
+            qc_failed=row.qc_passed is False,
         )
         for row in (by_id[i] for i in ids)
     ]

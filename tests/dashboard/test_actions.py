@@ -325,3 +325,19 @@ def test_an_unknown_rx_number_is_404(desk, accounts, route):
 def test_an_unknown_order_page_is_404(desk, accounts):
     assert desk(accounts["pharmacist"]).get("/orders/999").status_code == 404
     assert desk(accounts["pharmacist"]).get("/orders/99999999999").status_code == 404
+
+
+def test_a_failed_capsule_weight_check_is_flagged_when_recorded_and_in_the_queue(
+    desk, accounts, pharmacy
+):
+    rx = pharmacy.ready()
+    technician = desk(accounts["technician"])
+    heavy = ["300.0", "301.0", "299.5", "300.2", "300.8"]  # far above the fill weight
+    response = technician.post(
+        f"/orders/{rx}/compounding", pharmacy.compounding_form(rx, capsule_weight=heavy)
+    )
+    assert response.status_code == 303
+    shown = technician.get(f"/orders/{rx}").get_data(as_text=True)
+    assert "Write a deviation note" in shown  # said at the bench, not first at verification
+    queue = technician.get(f"/?q={rx}&view=all").get_data(as_text=True)
+    assert "QC failed" in queue
