@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
@@ -119,6 +119,10 @@ def register_dashboard(app: Flask) -> None:
     from .dashboard import init_app
 
     init_app(app)
+
+    @app.get("/favicon.ico")
+    def favicon():  # browsers ask for it whatever the page says
+        return redirect(url_for("dashboard.static", filename="favicon.svg"), 301)
 
 
 def _wants_json() -> bool:

@@ -154,3 +154,36 @@ def field_label(field: str, rows=(), names=None) -> str:
     code = rows[index]["ingredient_code"] if index < len(rows) else f"ingredient {index + 1}"
     name = (names or {}).get(code, code)
     return f"{name}: {(part or 'entry').replace('_', ' ')}"
+
+
+# Who did something, as the trail stores it ("user:pat", "system:system", "clinic:X").
+_WHO = {"user": "{}", "clinic": "clinic {}", "system": "the service"}
+
+
+@blueprint.app_template_filter("who")
+def who(actor: str | None) -> str:
+    if not actor:
+        return "—"
+    kind, _, name = actor.partition(":")
+    return _WHO.get(kind, "{}").format(name or kind)
+
+
+@blueprint.app_template_filter("details")
+def details(detail: dict | None) -> str:
+    """An audit event's details as a person reads them: "from status: ready; alerts:
+    opioid interaction", never a Python list or dict."""
+    if not detail:
+        return ""
+    return "; ".join(f"{key.replace('_', ' ')}: {_plain(value)}" for key, value in detail.items())
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_plain(v)}" for k, v in value.items())
+    return str(value)

@@ -82,11 +82,14 @@ def _ingredient_line(
     cost = quantity * unit_price
     per = " each" if unit == "each" else f"/{unit}"
     name = names.get(line.ingredient_code, line.ingredient_code)
+    amount = cents(cost * markup)
+    # Every figure a person reads: the quantity, the price list's unit price, the
+    # markup and the line's amount in cents (a cost of fractions of a cent is not shown).
     return PriceLine(
         f"{ROLE_LABELS[line.role]}: {name}, {line.amount_used} {line.unit}",
-        cents(cost * markup),
-        f"{quantity.normalize():f} {unit} × ${unit_price}{per} = ${cost.normalize():f} "
-        f"× {markup} markup",
+        amount,
+        f"{quantity.normalize():f} {unit} × ${unit_price}{per} × {markup} markup = "
+        f"${amount} (to the cent)",
     )
 
 
@@ -110,7 +113,8 @@ def price_worksheet(
     lines = [_ingredient_line(line, prices, markup, names or {}) for line in worksheet.components]
     compounding = cents(_fee(prices["compounding_fee"], worksheet.dosage_form))
     dispensing = cents(_fee(prices["dispensing_fee"], worksheet.dosage_form))
-    lines.append(PriceLine("Compounding fee", compounding, f"{worksheet.dosage_form}"))
+    form = worksheet.dosage_form.replace("_", " ")
+    lines.append(PriceLine("Compounding fee", compounding, f"for {form}s"))
     lines.append(PriceLine("Dispensing fee", dispensing))
     subtotal = sum((line.amount for line in lines), Decimal(0))
     minimum = cents(_money(prices["minimum_price"]))

@@ -156,3 +156,27 @@ def test_a_list_left_out_is_marked_as_the_patients_on_record(desk, accounts, pha
     body_without_conditions = pharmacy.submit(conditions=None)
     page = page_of(desk, accounts["technician"], body_without_conditions)
     assert "Not sent with this order" in page
+
+
+def test_the_page_speaks_plainly_no_codes_no_python_no_fractions_of_a_cent(
+    desk, accounts, pharmacy
+):
+    import re
+
+    rx = pharmacy.held()
+    page = page_of(desk, accounts["pharmacist"], rx)
+    assert "system:system" not in page and "user:" not in page
+    assert "the service" in page  # who worked the order
+    assert "['" not in page and "{'" not in page  # audit details, never Python reprs
+    assert "alerts: opioid_interaction" in page
+    ready = pharmacy.ready()
+    priced = page_of(desk, accounts["pharmacist"], ready)
+    assert not re.search(r"\$\d+\.\d{3,}", priced), "money is shown to the cent"
+    assert "for capsules" in priced
+
+
+def test_the_browser_finds_a_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    with client.get(response.headers["Location"]) as icon:
+        assert icon.status_code == 200 and b"<svg" in icon.data

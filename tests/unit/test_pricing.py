@@ -114,8 +114,9 @@ def test_the_receipt_names_ingredients_in_words():
 def test_ingredients_are_charged_on_what_the_batch_consumes():
     price = price_worksheet(worksheet(EXAMPLE_A), PRICES, 1)
     assert price.lines[0].label == "Active ingredient: naltrexone_hcl, 120.00 mg"
-    assert price.lines[0].basis == "120 mg × $0.03/mg = $3.6 × 2.0 markup"
-    assert price.lines[1].basis == "7.29483 g × $0.05/g = $0.3647415 × 2.0 markup"
+    assert price.lines[0].basis == "120 mg × $0.03/mg × 2.0 markup = $7.20 (to the cent)"
+    # A cost in fractions of a cent is never shown: the line's amount is, to the cent.
+    assert price.lines[1].basis == "7.29483 g × $0.05/g × 2.0 markup = $0.73 (to the cent)"
 
 
 @pytest.mark.parametrize(("minimum", "adjustment"), [("40.00", D("12.15")), ("27.85", None)])
