@@ -8,13 +8,14 @@ The limits are settings (API_RATE_LIMIT, LOGIN_RATE_LIMIT).
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_limiter import HeaderNames, Limiter
+import math
+import time
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
 from .services.api_keys import hash_key
-
-RETRY_AFTER = "X-RateLimit-Retry-After"
 
 
 def api_caller() -> str:
@@ -39,15 +40,14 @@ def init_app(app: Flask) -> None:
     from .api import blueprint as api
     from .dashboard.auth import login
 
-    # Registered first, so it runs after the limiter's own after-request hook.
     app.after_request(_retry_after_on_429)
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,
-        headers_enabled=True,
-        # The library would set Retry-After on every answer (a 503's own included):
-        # its figure goes under a name of its own, and only a 429 copies it.
-        header_name_mapping={HeaderNames.RETRY_AFTER: RETRY_AFTER},
+        # No X-RateLimit-* headers on every answer: each costs the counter another
+        # round trip. A refusal says when to come back (`_retry_after_on_429`).
+        headers_enabled=False,
+        on_breach=_remember_breach,
         # Redis away: count in this process for the while, never refuse for it.
         swallow_errors=True,
         in_memory_fallback_enabled=True,
@@ -58,7 +58,17 @@ def init_app(app: Flask) -> None:
     )(login)
 
 
+def _remember_breach(limit: RequestLimit) -> None:
+    g.rate_limit_breach = limit
+
+
 def _retry_after_on_429(response):
-    if response.status_code == 429 and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = response.headers.get(RETRY_AFTER, "60")
+    breach = g.pop("rate_limit_breach", None)
+    if response.status_code == 429 and breach is not None:
+        window = breach.limit.get_expiry()
+        try:  # when the window the caller filled has room again
+            wait = min(window, math.ceil(breach.reset_at - time.time()))
+        except Exception:  # the counter is away: the whole window, to be safe
+            wait = window
+        response.headers.setdefault("Retry-After", str(max(1, wait)))
     return response
