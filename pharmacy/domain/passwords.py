@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zxcvbn import zxcvbn
-
 MIN_CHARS = 10
 # The same cap at creation and at login: a longer text is refused before it is hashed
 # (a slow hash of a megabyte is a denial of service), and zxcvbn is slow on long input.
@@ -27,6 +25,9 @@ def password_problem(password: str, *, personal: Sequence[str] = ()) -> str | No
         return f"the password must be at most {MAX_CHARS} characters"
     if not password.strip():
         return "the password must not be only spaces"
+    # Imported here: its dictionaries take some 15 MB, which workers never need.
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(password, user_inputs=[p for p in personal if p])
     if estimate["score"] < MIN_SCORE:
         feedback = estimate["feedback"]
