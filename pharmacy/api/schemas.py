@@ -226,7 +226,7 @@ class PrescriberIn(Closed):
         str | None,
         Strict(),
         _rule(lambda v: v and dea_problem(v)),
-        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}[0-9]{7}$"}),
+        WithJsonSchema({"type": ["string", "null"], "pattern": "^[A-Za-z]{2}[0-9]{7}$"}),
     ] = None
 
 
@@ -253,8 +253,8 @@ class MedicationInUseIn(Closed):
     rxnorm: Annotated[
         str | None,
         Strict(),
-        _rule(lambda v: v is None or (RXNORM.fullmatch(v) is None and "must be an RxNorm code")),
-        WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,8}$"}),
+        _rule(lambda v: None if v is None or RXNORM.fullmatch(v) else "must be an RxNorm code"),
+        WithJsonSchema({"type": ["string", "null"], "pattern": "^[0-9]{1,8}$"}),
     ] = None
 
 
@@ -311,7 +311,7 @@ class PrescriptionIn(Closed):
         str | None,
         Strict(),
         _pattern(ICD10, "must be an ICD-10-CM code such as M79.7"),
-        WithJsonSchema({"type": "string", "pattern": "^" + ICD10.pattern + "$"}),
+        WithJsonSchema({"type": ["string", "null"], "pattern": "^" + ICD10.pattern + "$"}),
     ] = None
     notes: Notes | None = None
 

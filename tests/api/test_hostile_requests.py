@@ -80,3 +80,10 @@ def test_a_chunked_body_under_the_limit_is_taken(client, clinic, prescription):
     import json
 
     assert _chunked(client, clinic, json.dumps(prescription).encode()).status_code == 201
+
+
+def test_a_medication_sent_with_a_null_code_is_taken(client, clinic, prescription):
+    body = with_value(
+        prescription, "patient.medications", [{"name": "levothyroxine", "rxnorm": None}]
+    )
+    assert submit(client, clinic, body).status_code == 201

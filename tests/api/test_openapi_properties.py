@@ -76,3 +76,10 @@ def test_an_accepted_order_and_a_page_match_their_documented_schemas(client, cli
     )
     refused = client.post("/api/v1/prescriptions", json={}, headers=clinic.headers)
     conforms(refused.get_json(), "ErrorOut")
+
+
+def test_the_openapi_document_is_valid_openapi(client):
+    from openapi_spec_validator import validate
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)  # raises, naming the path, where the document breaks the spec
