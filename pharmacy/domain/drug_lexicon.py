@@ -180,7 +180,7 @@ class Lexicon:
         self._read = functools.lru_cache(maxsize=16384)(self._read_line)
 
     @functools.cached_property
-    def _by_deletion(self) -> dict[str, set[str]]:
+    def _by_deletion(self) -> dict[str, tuple[str, ...]]:
         """Every known single word under each string it becomes with one or two letters
         deleted: two words within two edits of each other share such a string, so a
         misspelling's candidates are a few dictionary look-ups, not a scan. Made at the
@@ -189,7 +189,8 @@ class Lexicon:
         for word in (p[0] for p in self.phrases if len(p) == 1 and len(p[0]) >= 4):
             for shorter in _deletions(word):
                 by_deletion[shorter].add(word)
-        return dict(by_deletion)
+        # Kept as tuples: a hundred thousand small sets would hold some 18 MB more.
+        return {shorter: tuple(words) for shorter, words in by_deletion.items()}
 
     def terms(self) -> Iterable[Term]:
         for terms in self.phrases.values():
