@@ -185,12 +185,17 @@ class Lexicon:
         deleted: two words within two edits of each other share such a string, so a
         misspelling's candidates are a few dictionary look-ups, not a scan. Made at the
         first misspelling a process meets (some 0.3 s)."""
-        by_deletion: dict[str, set[str]] = defaultdict(set)
+        index: dict[str, tuple[str, ...]] = {}
         for word in (p[0] for p in self.phrases if len(p) == 1 and len(p[0]) >= 4):
             for shorter in _deletions(word):
-                by_deletion[shorter].add(word)
-        # Kept as tuples: a hundred thousand small sets would hold some 18 MB more.
-        return {shorter: tuple(words) for shorter, words in by_deletion.items()}
+                found = index.get(shorter)
+                if found is None:
+                    index[shorter] = (word,)
+                elif word not in found:
+                    index[shorter] = (*found, word)
+        # Tuples, built without sets on the way: a hundred thousand small sets would
+        # hold some 18 MB more, at their peak too.
+        return index
 
     def terms(self) -> Iterable[Term]:
         for terms in self.phrases.values():
