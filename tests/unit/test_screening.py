@@ -327,3 +327,21 @@ def test_bidi_overrides_and_invisible_text_are_unreadable(text):
 )
 def test_ordinary_names_in_any_script_are_readable(text):
     assert unreadable(text) is None
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "heroic efforts at physical therapy",
+        "her daughter is the heroine of her story",
+        "symptoms morphing week to week",
+        "spoke with Devorah at the clinic",
+    ],
+)
+def test_english_words_near_an_opioid_name_do_not_hold_a_note(note):
+    assert not [f for f in run(notes=note) if f.severity is Severity.HARD_STOP]
+
+
+def test_a_misspelt_opioid_in_a_note_still_holds():
+    [finding] = run(notes="patient takes morphne at night")
+    assert finding.severity is Severity.HARD_STOP and "morphine" in finding.detail
