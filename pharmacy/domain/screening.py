@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from .drug_lexicon import Kind, Lexicon, Reading
 from .prescription import MedicationInUse
-from .text import words
 
 
 class Severity(enum.StrEnum):
@@ -144,9 +143,10 @@ def screen(lists: Lists, lexicon: Lexicon, *, other_active_ldn_orders: int) -> l
     for allergy in lists.allergies:
         findings.extend(_allergy(lexicon.read(allergy)))
     for condition in lists.conditions:
-        findings.extend(_told(lexicon.read(condition), "condition"))
-        findings.extend(_liver(condition))
-        findings.extend(_pregnancy(condition))
+        reading = lexicon.read(condition)  # its words are read once, for every rule
+        findings.extend(_told(reading, "condition"))
+        findings.extend(_liver(condition, reading.words))
+        findings.extend(_pregnancy(condition, reading.words))
     if lists.notes:
         findings.extend(
             _told(lexicon.read(lists.notes), "the prescriber's notes", naltrexone=False)
@@ -360,12 +360,11 @@ def _allergy(reading: Reading) -> list[Finding]:
     return []
 
 
-def _liver(condition: str) -> list[Finding]:
+def _liver(condition: str, said: tuple[str, ...]) -> list[Finding]:
     """Acute hepatitis or liver failure holds the order; other liver disease is shown.
 
     Words can only soften a hard stop into a caution ("history of", "resolved"), never
     hide it, because a missed contraindication costs more than a second look."""
-    said = words(condition)
     named = set(said)
     acute = (named & ACUTE_WORDS and named & HEPATITIS_WORDS) or any(
         _contains(said, phrase) for phrase in FAILURE_PHRASES
@@ -400,8 +399,8 @@ def _liver(condition: str) -> list[Finding]:
     return []
 
 
-def _pregnancy(condition: str) -> list[Finding]:
-    named = set(words(condition))
+def _pregnancy(condition: str, said: tuple[str, ...]) -> list[Finding]:
+    named = set(said)
     if named & PREGNANCY_WORDS and not named & NEGATION_WORDS:
         return [
             Finding(
