@@ -21,12 +21,13 @@ from sqlalchemy.engine import make_url
 
 from pharmacy import config, create_app
 from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
+from pharmacy.cli.demo import add_lots
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
-from pharmacy.services import SYSTEM, api_keys
-from pharmacy.services.demo import add_lots
-from pharmacy.services.reference_data import load_defaults
+from pharmacy.services import SYSTEM
+from pharmacy.services.admin import api_keys
+from pharmacy.services.reference.defaults import load_defaults
 
 # Anything a test starts without naming its own folders writes here, not in the checkout.
 os.environ["PHARMACY_INSTANCE"] = tempfile.mkdtemp(prefix="ldn-test-instance-")

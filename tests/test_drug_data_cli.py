@@ -9,7 +9,7 @@ from pharmacy import create_app
 from pharmacy.cli import main
 from pharmacy.extensions import database
 from pharmacy.models import AuditEvent, DrugDataVersion
-from pharmacy.services import drug_data
+from pharmacy.services.reference import drug_data
 
 HEADER = "rxcui\tname\tvalue_sets\n"
 

@@ -7,7 +7,8 @@ import pytest
 
 from pharmacy import create_app
 from pharmacy.extensions import database
-from pharmacy.services import SYSTEM, api_keys
+from pharmacy.services import SYSTEM
+from pharmacy.services.admin import api_keys
 
 REDIS = "redis://127.0.0.1:6379/14"
 

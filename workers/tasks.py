@@ -12,7 +12,8 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.models import utcnow
 from pharmacy.queue import broker_lost, sender_for
-from pharmacy.services import outbox, work
+from pharmacy.services import worker as work
+from pharmacy.services.records import outbox
 
 from .app import celery_app
 

@@ -54,9 +54,10 @@ from common import ROOT, fresh_database, percentile, write_results  # noqa: E402
 from pharmacy.database import make_engine  # noqa: E402
 from pharmacy.domain.search import name_key  # noqa: E402
 from pharmacy.migrations import upgrade  # noqa: E402
-from pharmacy.services import SYSTEM, api_keys  # noqa: E402
-from pharmacy.services.reference_data import load_defaults  # noqa: E402
-from pharmacy.services.users import create_user  # noqa: E402
+from pharmacy.services import SYSTEM  # noqa: E402
+from pharmacy.services.admin import api_keys  # noqa: E402
+from pharmacy.services.admin.users import create_user  # noqa: E402
+from pharmacy.services.reference.defaults import load_defaults  # noqa: E402
 
 SIZES = (1_000, 100_000)
 TARGET = 1.5  # median(100,000) / median(1,000) must stay at or under this

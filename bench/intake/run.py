@@ -43,8 +43,9 @@ from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
 from pharmacy.clock import pharmacy_today
 from pharmacy.database import make_engine
 from pharmacy.migrations import upgrade
-from pharmacy.services import SYSTEM, api_keys
-from pharmacy.services.reference_data import load_defaults
+from pharmacy.services import SYSTEM
+from pharmacy.services.admin import api_keys
+from pharmacy.services.reference.defaults import load_defaults
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

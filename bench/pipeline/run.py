@@ -76,13 +76,14 @@ from noop_app import BROKER_URL, DONE_KEY, TASK_NAME  # noqa: E402
 from noop_app import celery_app as noop_app  # noqa: E402
 
 from pharmacy import create_app  # noqa: E402
+from pharmacy.cli.demo import add_lots  # noqa: E402
 from pharmacy.clock import pharmacy_today  # noqa: E402
 from pharmacy.config import from_environment  # noqa: E402
 from pharmacy.database import make_engine  # noqa: E402
 from pharmacy.migrations import upgrade  # noqa: E402
-from pharmacy.services import SYSTEM, api_keys  # noqa: E402
-from pharmacy.services.demo import add_lots  # noqa: E402
-from pharmacy.services.reference_data import load_defaults  # noqa: E402
+from pharmacy.services import SYSTEM  # noqa: E402
+from pharmacy.services.admin import api_keys  # noqa: E402
+from pharmacy.services.reference.defaults import load_defaults  # noqa: E402
 
 PATH = "/api/v1/prescriptions"
 TARGET_RATIO = 0.5  # the pipeline must keep at least this share of the floor's rate

@@ -90,7 +90,7 @@ from common import ROOT, git_state, percentile  # noqa: E402
 from pharmacy.domain.drug_lexicon import Lexicon  # noqa: E402
 from pharmacy.domain.prescription import MedicationInUse  # noqa: E402
 from pharmacy.domain.screening import Finding, Lists, Severity, screen  # noqa: E402
-from pharmacy.services.drug_data import build, packaged  # noqa: E402
+from pharmacy.services.reference.drug_data import build, packaged  # noqa: E402
 
 TARGET_US = 1000.0  # the new screen, warm: under 1 ms per order, median and p99
 LINES_PER_ORDER = 10

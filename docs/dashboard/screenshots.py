@@ -22,12 +22,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from pharmacy import create_app  # noqa: E402
+from pharmacy.cli.demo import load_demo  # noqa: E402
+from pharmacy.cli.demo_queue import stage_demo_queue  # noqa: E402
 from pharmacy.clock import pharmacy_today  # noqa: E402
 from pharmacy.extensions import database  # noqa: E402
 from pharmacy.migrations import upgrade  # noqa: E402
-from pharmacy.services.demo import load_demo  # noqa: E402
-from pharmacy.services.demo_queue import stage_demo_queue  # noqa: E402
-from pharmacy.services.reference_data import load_defaults  # noqa: E402
+from pharmacy.services.reference.defaults import load_defaults  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -18,13 +18,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from pharmacy import create_app  # noqa: E402
+from pharmacy.cli.demo import load_demo  # noqa: E402
 from pharmacy.extensions import database  # noqa: E402
 from pharmacy.labels import render_labels, render_receipt  # noqa: E402
 from pharmacy.migrations import upgrade  # noqa: E402
 from pharmacy.models import Prescription, User  # noqa: E402
-from pharmacy.services import printing, work  # noqa: E402
-from pharmacy.services.demo import load_demo  # noqa: E402
-from pharmacy.services.reference_data import load_defaults  # noqa: E402
+from pharmacy.services import worker as work  # noqa: E402
+from pharmacy.services.counter import printing  # noqa: E402
+from pharmacy.services.reference.defaults import load_defaults  # noqa: E402
 
 FILLED = date(2026, 11, 21)  # a fixed day, so the pictures only change with the code
 

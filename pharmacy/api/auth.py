@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g, request
 
 from pharmacy.extensions import database
-from pharmacy.services import api_keys
-from pharmacy.services.prescriptions import UNKNOWN_KEY
-from pharmacy.services.received_rows import PresentedKey
+from pharmacy.services.admin import api_keys
+from pharmacy.services.intake.prescriptions import UNKNOWN_KEY
+from pharmacy.services.intake.received_rows import PresentedKey
 
 from .errors import ApiError
 

@@ -12,7 +12,8 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.queue import queue
-from pharmacy.services import outbox, prescriptions
+from pharmacy.services.intake import prescriptions
+from pharmacy.services.records import outbox
 
 from . import blueprint, render
 from .body import canonical, plain, read_json

@@ -54,7 +54,7 @@ def upgrade_and_load_defaults(*, echo: bool) -> None:
     (`pharmacy.migrations.roles`)."""
     from pharmacy.migrations import upgrade
     from pharmacy.migrations.roles import grant_app_role
-    from pharmacy.services.reference_data import load_defaults
+    from pharmacy.services.reference.defaults import load_defaults
 
     with working_app() as app:
         owner_url = app.config["MIGRATION_DATABASE_URL"] or app.config["DATABASE_URL"]
@@ -83,7 +83,7 @@ def load_demo() -> None:
 
 
 def load_demo_data():
-    from pharmacy.services.demo import load_demo as load
+    from pharmacy.cli.demo import load_demo as load
 
     with working_app() as app:
         return load(database.session, pharmacy_today(app.config))
@@ -103,7 +103,7 @@ def print_demo(demo) -> None:
 @click.option("--full-name", default="")
 def create_user(username: str, role: str, full_name: str) -> None:
     """Add a staff account; the password comes from PHARMACY_PASSWORD or a prompt."""
-    from pharmacy.services.users import create_user as create
+    from pharmacy.services.admin.users import create_user as create
 
     password = os.environ.get("PHARMACY_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
@@ -120,7 +120,7 @@ def create_user(username: str, role: str, full_name: str) -> None:
 @click.option("--clinic", "clinic_name", required=True, help="Created if it does not exist.")
 def create_api_key(clinic_name: str) -> None:
     """Make an API key for a clinic; the key is printed once, on the last line."""
-    from pharmacy.services import api_keys
+    from pharmacy.services.admin import api_keys
 
     name = clinic_name.strip()
     if not name or len(name) > 200 or not name.isprintable():
@@ -137,7 +137,7 @@ def create_api_key(clinic_name: str) -> None:
 @click.argument("prefix")
 def revoke_api_key(prefix: str) -> None:
     """Revoke the key that starts with PREFIX (the first 12 characters)."""
-    from pharmacy.services import api_keys
+    from pharmacy.services.admin import api_keys
 
     with working_app():
         try:

@@ -25,7 +25,7 @@ def drug_data() -> None:
 def import_file(file: Path, loaded_by: str) -> None:
     """Load FILE as a new version: an RxNorm value set file (rxcui, name, value_sets)
     or a terms file (term, kind, substance, source). New orders are screened with it."""
-    from pharmacy.services import drug_data as service
+    from pharmacy.services.reference import drug_data as service
 
     if file.stat().st_size > MAX_FILE_BYTES:
         fail(f"{file.name} is over {MAX_FILE_BYTES // (1024 * 1024)} MB: not a drug data file")
@@ -52,7 +52,7 @@ def import_file(file: Path, loaded_by: str) -> None:
 @drug_data.command("versions")
 def versions() -> None:
     """List the versions loaded, newest last."""
-    from pharmacy.services import drug_data as service
+    from pharmacy.services.reference import drug_data as service
 
     with working_app():
         for row in service.versions(database.session):

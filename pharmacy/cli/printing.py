@@ -44,7 +44,7 @@ def _write(output: str, pdf: bytes, what: str) -> None:
 def print_label(rx_number: str, output: str, stock: str, pharmacist: str | None) -> None:
     """The prescription label of RX_NUMBER."""
     from pharmacy.labels import LabelDoesNotFit, render_labels
-    from pharmacy.services import printing
+    from pharmacy.services.counter import printing
 
     with working_app() as app:
         session = database.session
@@ -73,7 +73,7 @@ def print_label(rx_number: str, output: str, stock: str, pharmacist: str | None)
 def print_receipt(rx_number: str, output: str, stock: str) -> None:
     """The receipt of RX_NUMBER: every price line and the total."""
     from pharmacy.labels import LabelDoesNotFit, render_receipt
-    from pharmacy.services import printing
+    from pharmacy.services.counter import printing
 
     with working_app() as app:
         session = database.session
@@ -95,7 +95,7 @@ def print_batch(output: str, stock: str, day) -> None:
     """Every label of the orders that became ready on a day and are still ready, in
     queue order, in one PDF."""
     from pharmacy.labels import LabelDoesNotFit, render_labels
-    from pharmacy.services import printing
+    from pharmacy.services.counter import printing
 
     with working_app() as app:
         today = pharmacy_today(app.config)

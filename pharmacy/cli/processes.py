@@ -75,8 +75,8 @@ def beat() -> None:
 def _stage_demo_queue() -> None:
     """The demo's day in progress: every order worked, some compounded, verified,
     dispensed, so the dashboard opens on a populated queue."""
+    from pharmacy.cli.demo_queue import stage_demo_queue
     from pharmacy.clock import pharmacy_today
-    from pharmacy.services.demo_queue import stage_demo_queue
 
     with working_app() as app:
         staged = stage_demo_queue(database.session, pharmacy_today(app.config))
@@ -98,8 +98,8 @@ def _schedule() -> str:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
     """Upgrade, load the demo data on a new database, then serve and work together."""
+    from pharmacy.cli.demo import new_api_key
     from pharmacy.models import Clinic
-    from pharmacy.services.demo import new_api_key
 
     upgrade_and_load_defaults(echo=False)
     with working_app():

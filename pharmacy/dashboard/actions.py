@@ -17,9 +17,10 @@ from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.extensions import database
 from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
 from pharmacy.models import CompoundingRecord, Worksheet
-from pharmacy.services import Conflict, Invalid, printing
-from pharmacy.services import staff_actions as act
-from pharmacy.services.staff_actions import Action
+from pharmacy.services import Conflict, Invalid
+from pharmacy.services.counter import actions as act
+from pharmacy.services.counter import printing
+from pharmacy.services.counter.actions import Action
 
 from . import blueprint
 from .orders import STOCKS, compounding_defaults, render_order

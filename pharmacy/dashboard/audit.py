@@ -12,8 +12,8 @@ from datetime import date
 from flask import current_app, render_template, request
 
 from pharmacy.extensions import database
-from pharmacy.services import audit_log
-from pharmacy.services.audit_log import AuditFilter
+from pharmacy.services.reads import audit_log
+from pharmacy.services.reads.audit_log import AuditFilter
 
 from . import blueprint
 from .roles import AUDITORS, allow

@@ -10,7 +10,7 @@
 - Idle timeout: a session unused for PERMANENT_SESSION_LIFETIME (default 15 minutes,
   SESSION_IDLE_MINUTES) is signed out at its next request, which is audited. Each
   request refreshes the time; Flask also refuses a cookie older than that lifetime.
-- Throttling (`pharmacy.services.logins`): failures are stored in the database per
+- Throttling (`pharmacy.services.counter.logins`): failures are stored in the database per
   username and address, so every gunicorn worker counts the same ones: after
   LOGIN_MAX_FAILURES (5) within LOGIN_FAILURE_WINDOW_S (15 minutes), that username is
   refused from that address (429) until they age out.
@@ -39,7 +39,9 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 
 from pharmacy.extensions import database, login_manager
 from pharmacy.models import User
-from pharmacy.services import ServiceError, logins, users
+from pharmacy.services import ServiceError
+from pharmacy.services.admin import users
+from pharmacy.services.counter import logins
 
 from . import blueprint
 from .roles import EVERYONE, allow, staff

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from pharmacy.extensions import database
 from pharmacy.services import Conflict, Invalid, NotFound, ServiceError
-from pharmacy.services.staff_actions import Forbidden
+from pharmacy.services.counter.actions import Forbidden
 
 from . import blueprint
 

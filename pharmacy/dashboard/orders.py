@@ -18,9 +18,11 @@ from pharmacy.domain.compounding_record import Plan
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.models import Ingredient
-from pharmacy.services import ServiceError, order_view, printing
-from pharmacy.services.order_changes import flag, setting
-from pharmacy.services.staff_actions import allowed_actions
+from pharmacy.services import ServiceError
+from pharmacy.services.counter import printing
+from pharmacy.services.counter.actions import allowed_actions
+from pharmacy.services.counter.changes import flag, setting
+from pharmacy.services.reads import order_view
 
 from . import blueprint
 from .roles import EVERYONE, PRINTERS, allow, role, staff

@@ -14,8 +14,8 @@ from flask import current_app, g, render_template, request
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
-from pharmacy.services import work_queue
-from pharmacy.services.work_queue import VIEWS, Cursor, Search
+from pharmacy.services.reads import work_queue
+from pharmacy.services.reads.work_queue import VIEWS, Cursor, Search
 
 from . import blueprint
 from .roles import EVERYONE, allow, staff

@@ -16,8 +16,8 @@ from flask import abort
 from flask_login import current_user
 
 from pharmacy.models import ROLES, User
-from pharmacy.services.staff_access import DOING, roles_for
-from pharmacy.services.staff_actions import Action, Staff
+from pharmacy.services.counter.access import DOING, roles_for
+from pharmacy.services.counter.actions import Action, Staff
 
 EVERYONE = ROLES
 PHARMACY_STAFF = ("technician", "pharmacist")

@@ -16,7 +16,7 @@ whether the made batch passed its check (`qc_result`):
   N the setting `liquid_volume_tolerance_percent`.
 
 A failed check does not stop the record: what was made is recorded as made, flagged,
-and verification decides (see `pharmacy.services.compounding_records.verify`).
+and verification decides (see `pharmacy.services.counter.compounding.verify`).
 """
 
 from __future__ import annotations

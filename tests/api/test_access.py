@@ -4,7 +4,8 @@ import pytest
 
 from pharmacy.extensions import database
 from pharmacy.models import ApiKey
-from pharmacy.services import SYSTEM, api_keys
+from pharmacy.services import SYSTEM
+from pharmacy.services.admin import api_keys
 
 URL = "/api/v1/prescriptions"
 

@@ -4,7 +4,7 @@ its parsed form and prepare it on the server; past that, every order pays a pars
 from psycopg import _queries
 from sqlalchemy.dialects import postgresql
 
-from pharmacy.services import received_rows
+from pharmacy.services.intake import received_rows
 
 
 def test_the_order_write_fits_psycopgs_statement_cache():

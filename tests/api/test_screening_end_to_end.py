@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from pharmacy.extensions import database
-from pharmacy.services import work
+from pharmacy.services import worker as work
 
 from .test_submit import submit
 

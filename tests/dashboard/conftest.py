@@ -34,8 +34,11 @@ from pharmacy.models import (
     StatusChange,
     User,
 )
-from pharmacy.services import SYSTEM, printing, staff_actions, work
-from pharmacy.services.staff_actions import Staff
+from pharmacy.services import SYSTEM
+from pharmacy.services import worker as work
+from pharmacy.services.counter import actions as staff_actions
+from pharmacy.services.counter import printing
+from pharmacy.services.counter.actions import Staff
 from tests.conftest import VALID_PRESCRIPTION, make_clinic
 from tests.orders import PASSING_CAPSULE_WEIGHTS, MovesOrders
 

@@ -15,7 +15,7 @@ from pharmacy.domain.labeling import OPIOID_WARNING
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.models import ROLES, Alert, CompoundingRecord, Prescription
-from pharmacy.services.staff_access import ACTION_STATES, ROLE_ACTIONS, Action
+from pharmacy.services.counter.access import ACTION_STATES, ROLE_ACTIONS, Action
 from tests.labels import flat, page_texts
 
 from .conftest import REASON

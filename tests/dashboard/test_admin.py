@@ -31,7 +31,7 @@ from pharmacy.models import (
     User,
     Worksheet,
 )
-from pharmacy.services import work
+from pharmacy.services import worker as work
 from tests.conftest import VALID_PRESCRIPTION, app_of_its_own, make_clinic
 
 from .conftest import PASSWORD, Desk, add_account

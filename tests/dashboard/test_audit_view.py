@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pharmacy.services import audit_log
+from pharmacy.services.reads import audit_log
 
 EVENT = re.compile(r'<tr data-action="([^"]+)">\s*<td class="num muted">(\d+)</td>')
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from pharmacy.extensions import database
 from pharmacy.models import AuditEvent, LoginFailure, User, utcnow
 from pharmacy.services import SYSTEM
-from pharmacy.services.users import create_user
+from pharmacy.services.admin.users import create_user
 
 from .conftest import Desk, add_account
 

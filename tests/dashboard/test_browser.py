@@ -21,12 +21,12 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from pharmacy import create_app
+from pharmacy.cli.demo import load_demo
+from pharmacy.cli.demo_queue import stage_demo_queue
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
-from pharmacy.services.demo import load_demo
-from pharmacy.services.demo_queue import stage_demo_queue
-from pharmacy.services.reference_data import load_defaults
+from pharmacy.services.reference.defaults import load_defaults
 from tests.conftest import fresh_postgresql_database
 
 playwright_api = pytest.importorskip("playwright.sync_api")

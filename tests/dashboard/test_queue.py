@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from pharmacy.extensions import database
 from pharmacy.models import AuditEvent
-from pharmacy.services import work_queue
+from pharmacy.services.reads import work_queue
 
 ROW = re.compile(r'<tr class="[^"]*" data-rx="(\d+)">')
 TAB = re.compile(r'data-status="(\w+)">\s*([^<]+?) <span class="count">([^<]+)</span>')

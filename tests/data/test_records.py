@@ -8,14 +8,15 @@ from sqlalchemy.exc import DBAPIError
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
 from pharmacy.models import AuditEvent, MasterFormulationRecord, PriceList, Setting
-from pharmacy.services import SYSTEM, audit
-from pharmacy.services.reference_data import load_defaults
+from pharmacy.services import SYSTEM
+from pharmacy.services.records import trail
+from pharmacy.services.reference.defaults import load_defaults
 from tests.conftest import fresh_database, make_clinic
 
 
 @pytest.fixture
 def one_event(session):
-    audit.record(session, SYSTEM, "test.event", note="kept forever")
+    trail.record(session, SYSTEM, "test.event", note="kept forever")
     session.commit()
     return session.scalar(select(func.max(AuditEvent.id)))
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from pharmacy import create_app
 from pharmacy.cli import main
 from pharmacy.extensions import database
-from pharmacy.services import work
+from pharmacy.services import worker as work
 from tests.conftest import VALID_PRESCRIPTION, fresh_postgresql_database, make_clinic
 
 

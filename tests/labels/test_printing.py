@@ -11,7 +11,7 @@ from pharmacy.cli import main
 from pharmacy.domain.labeling import OPIOID_WARNING
 from pharmacy.extensions import database
 from pharmacy.models import AuditEvent
-from pharmacy.services import work
+from pharmacy.services import worker as work
 from tests.labels import decode_barcodes, flat, page_texts
 
 URL = "/api/v1/prescriptions"
@@ -157,7 +157,7 @@ def test_an_unknown_stock_is_one_line_not_a_traceback(submit, work_order, pharma
 
 def test_only_a_pharmacist_initials_a_label(app, submit, work_order, pharmacy_cli, tmp_path):
     from pharmacy.services import SYSTEM
-    from pharmacy.services.users import create_user
+    from pharmacy.services.admin.users import create_user
 
     order = submit()
     work_order(order)

@@ -24,9 +24,12 @@ from pharmacy.models import (
     Setting,
     User,
 )
-from pharmacy.services import SYSTEM, printing, staff_actions, work
-from pharmacy.services.staff_actions import Staff
-from pharmacy.services.users import create_user
+from pharmacy.services import SYSTEM
+from pharmacy.services import worker as work
+from pharmacy.services.admin.users import create_user
+from pharmacy.services.counter import actions as staff_actions
+from pharmacy.services.counter import printing
+from pharmacy.services.counter.actions import Staff
 from tests.conftest import VALID_PRESCRIPTION, make_clinic
 from tests.orders import MovesOrders
 

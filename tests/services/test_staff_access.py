@@ -5,7 +5,7 @@ import pytest
 
 from pharmacy.models import Prescription, User, Worksheet
 from pharmacy.services import Actor
-from pharmacy.services.staff_actions import Staff, allowed_actions
+from pharmacy.services.counter.actions import Staff, allowed_actions
 
 TECHNICIAN = Staff(1, "terry", "technician", "TT")
 PHARMACIST = Staff(2, "pat", "pharmacist", "PP")

@@ -13,8 +13,9 @@ import pytest
 
 from pharmacy.domain.workflow import Status, can_move
 from pharmacy.extensions import database
-from pharmacy.services import Conflict, Invalid, NotFound, staff_actions
-from pharmacy.services.staff_actions import (
+from pharmacy.services import Conflict, Invalid, NotFound
+from pharmacy.services.counter import actions as staff_actions
+from pharmacy.services.counter.actions import (
     ACTION_STATES,
     ROLE_ACTIONS,
     Forbidden,

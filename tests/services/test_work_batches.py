@@ -31,7 +31,7 @@ from pharmacy.models import (
     StatusChange,
     Worksheet,
 )
-from pharmacy.services import work
+from pharmacy.services import worker as work
 from tests.conftest import VALID_PRESCRIPTION, app_of_its_own, make_clinic
 
 URL = "/api/v1/prescriptions"

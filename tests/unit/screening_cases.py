@@ -15,7 +15,7 @@ from pathlib import Path
 import pharmacy
 from pharmacy.domain.prescription import MedicationInUse
 from pharmacy.domain.screening import Finding, Lists, Severity, screen
-from pharmacy.services.drug_data import build, packaged
+from pharmacy.services.reference.drug_data import build, packaged
 
 LEXICON = build(*packaged(), "tests")
 

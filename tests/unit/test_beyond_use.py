@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from pharmacy.domain.beyond_use import BeyondUse, beyond_use_date, supply_outlasts_bud
-from pharmacy.services.reference_data import SETTINGS
+from pharmacy.services.reference.defaults import SETTINGS
 
 DAYS = SETTINGS["beyond_use_days"]
 COMPOUNDED_ON = date(2026, 11, 21)

@@ -23,7 +23,7 @@ from pharmacy.domain.compounding import (
     compute_worksheet,
     quantity_dispensed,
 )
-from pharmacy.services.reference_data import FORMULAS, SETTINGS
+from pharmacy.services.reference.defaults import FORMULAS, SETTINGS
 
 COMPOUNDED_ON = date(2026, 11, 21)
 CAPSULES = Formula.from_record(1, 1, FORMULAS[0]["name"], "capsule", FORMULAS[0]["formula"])

@@ -22,8 +22,8 @@ from pharmacy.domain.compounding_record import (
 )
 from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.written import note_problem, reason_problem, tidy
-from pharmacy.services.reference_data import SETTINGS
-from pharmacy.services.work import plain
+from pharmacy.services.reference.defaults import SETTINGS
+from pharmacy.services.worker import plain
 from tests.unit.test_compounding import (
     CAPSULES,
     COMPOUNDED_ON,

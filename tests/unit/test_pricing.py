@@ -5,7 +5,7 @@ from decimal import Decimal as D
 import pytest
 
 from pharmacy.domain.pricing import price_worksheet
-from pharmacy.services.reference_data import PRICES
+from pharmacy.services.reference.defaults import PRICES
 from tests.unit.test_compounding import (
     EXAMPLE_A,
     EXAMPLE_B,

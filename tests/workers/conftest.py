@@ -20,11 +20,11 @@ import pytest
 import redis
 
 from pharmacy import create_app
+from pharmacy.cli.demo import add_lots
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
-from pharmacy.services.demo import add_lots
-from pharmacy.services.reference_data import load_defaults
+from pharmacy.services.reference.defaults import load_defaults
 from tests.conftest import fresh_postgresql_database, make_clinic
 
 ROOT = Path(__file__).resolve().parents[2]

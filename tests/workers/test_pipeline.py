@@ -89,10 +89,10 @@ def test_an_order_delivered_twice_is_worked_once(pharmacy_on, machine_redis, pre
 def test_the_embedded_default_works_orders_without_any_server(tmp_path, prescription):
     """SQLite and the broker kept in a SQLite file: what `bin/demo` runs."""
     from pharmacy import create_app
+    from pharmacy.cli.demo import add_lots
     from pharmacy.clock import pharmacy_today
     from pharmacy.migrations import upgrade
-    from pharmacy.services.demo import add_lots
-    from pharmacy.services.reference_data import load_defaults
+    from pharmacy.services.reference.defaults import load_defaults
 
     from .conftest import Pharmacy
 

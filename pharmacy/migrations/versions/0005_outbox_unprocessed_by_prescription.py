@@ -17,7 +17,7 @@ INDEX = 'ix_outbox_unprocessed_prescription'
 # A worker that takes waiting orders along with its own marks their messages processed
 # in the same transaction, and knows them only by the prescription id in the payload.
 # Partial: only messages still waiting are in it, so it stays as small as the queue.
-# The expressions must read exactly as pharmacy.services.work.records spells them.
+# The expressions must read exactly as pharmacy.services.worker.records spells them.
 KEY = {
     'postgresql': "(payload ->> 'prescription_id')",
     'sqlite': "json_extract(payload, '$.prescription_id')",

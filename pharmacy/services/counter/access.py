@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.domain.workflow import FINAL, Status
 from pharmacy.models import Prescription, User
-
-from . import Actor, ServiceError
+from pharmacy.services import Actor, ServiceError
 
 
 class Forbidden(ServiceError):

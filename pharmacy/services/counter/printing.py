@@ -25,8 +25,8 @@ from pharmacy.domain.labeling import (
 from pharmacy.domain.prescription import DirectionStep, DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User
-
-from . import Actor, Conflict, NotFound, audit
+from pharmacy.services import Actor, Conflict, NotFound
+from pharmacy.services.records import trail
 
 PRINTABLE = (Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.DISPENSED)
 INITIAL_BY_HAND = "____"  # the verifying pharmacist initials the label by hand
@@ -138,7 +138,7 @@ def record_print(
     session: Session, actor: Actor, what: str, prescriptions: Sequence[Prescription], **detail
 ) -> None:
     for prescription in prescriptions:
-        audit.record(session, actor, f"{what}.printed", prescription_id=prescription.id, **detail)
+        trail.record(session, actor, f"{what}.printed", prescription_id=prescription.id, **detail)
     session.commit()
 
 

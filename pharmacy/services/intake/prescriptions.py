@@ -26,19 +26,11 @@ from pharmacy.models import (
     Prescription,
     StatusChange,
 )
-
-from . import (
-    Actor,
-    Conflict,
-    Invalid,
-    NotFound,
-    Unauthorized,
-    api_keys,
-    audit,
-    outbox,
-    received_rows,
-)
-from .received_rows import LISTS, PresentedKey
+from pharmacy.services import Actor, Conflict, Invalid, NotFound, Unauthorized
+from pharmacy.services.admin import api_keys
+from pharmacy.services.intake import received_rows
+from pharmacy.services.intake.received_rows import LISTS, PresentedKey
+from pharmacy.services.records import outbox, trail
 
 # A stored Prescription or a JustReceived one, as the clinic sees it.
 Render = Callable[[Any], dict[str, Any]]
@@ -177,7 +169,7 @@ def _store(
     prescription.lists_on_record = received_rows.lists_on_record(order)
     session.add(prescription)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         actor,
         received_rows.RECEIVED_ACTION,
@@ -313,7 +305,7 @@ def view(
 ) -> Prescription:
     """One prescription, read by a clinic: reading patient data is audited too."""
     prescription = for_clinic(session, clinic_id, uid)
-    audit.record(
+    trail.record(
         session,
         actor,
         "prescription.viewed",
@@ -368,7 +360,7 @@ def list_for_clinic(
         .options(*SHOWN_WITH)
     ).all()
     if items:
-        audit.record(
+        trail.record(
             session,
             actor,
             "prescriptions.listed",
@@ -412,7 +404,7 @@ def cancel(
             reason=reason,
         )
     )
-    audit.record(
+    trail.record(
         session,
         actor,
         "prescription.cancelled",

@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from pharmacy.database import alone
 from pharmacy.domain.workflow import Status
 from pharmacy.models import OutboxMessage, Prescription, utcnow
-
-from .. import outbox, reference
-from . import orders, outcome, records
-from .orders import lot_stock, shelf
-from .records import plain
+from pharmacy.services import reference
+from pharmacy.services.records import outbox
+from pharmacy.services.worker import orders, outcome, records
+from pharmacy.services.worker.orders import lot_stock, shelf
+from pharmacy.services.worker.records import plain
 
 # `shelf`, `lot_stock` and `plain` are shared with the admin and compounding records.
 __all__ = ["TRANSIENT", "hold_for_error", "lot_stock", "plain", "shelf", "work_prescription"]

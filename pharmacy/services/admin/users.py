@@ -8,8 +8,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from pharmacy.domain.passwords import password_problem
 from pharmacy.models import ROLES, User
-
-from . import Actor, Conflict, ServiceError, audit
+from pharmacy.services import Actor, Conflict, ServiceError
+from pharmacy.services.records import trail
 
 
 def create_user(
@@ -43,7 +43,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "user.created", user_id=user.id, role=role)
+    trail.record(session, actor, "user.created", user_id=user.id, role=role)
     session.commit()
     return user
 
@@ -60,5 +60,5 @@ def change_password(session: Session, user: User, current: str, new: str, actor:
         raise ServiceError(problem)
     user.password_hash = generate_password_hash(new)
     user.session_version += 1
-    audit.record(session, actor, "user.password_changed", user_id=user.id)
+    trail.record(session, actor, "user.password_changed", user_id=user.id)
     session.commit()

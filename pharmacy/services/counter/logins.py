@@ -25,8 +25,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from pharmacy.domain.passwords import MAX_CHARS
 from pharmacy.models import LoginFailure, User, utcnow
-
-from . import Actor, ServiceError, audit
+from pharmacy.services import Actor, ServiceError
+from pharmacy.services.records import trail
 
 USERNAME_MAX_CHARS = 80
 PASSWORD_MAX_CHARS = MAX_CHARS  # a longer "password" is refused before it is hashed
@@ -88,7 +88,7 @@ def log_in(
     ).all()
     if len(recent) >= throttle.max_failures:
         wait = recent[-1] + throttle.window - now
-        audit.record(session, actor, "login.throttled", request_id=request_id, failures=len(recent))
+        trail.record(session, actor, "login.throttled", request_id=request_id, failures=len(recent))
         session.commit()
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise LoginThrottled(
@@ -102,11 +102,11 @@ def log_in(
     if user is None or not matches:
         session.execute(delete(LoginFailure).where(LoginFailure.at <= now - throttle.window))
         session.add(LoginFailure(username=username, address=address, at=now))
-        audit.record(session, actor, "login.failed", request_id=request_id)
+        trail.record(session, actor, "login.failed", request_id=request_id)
         session.commit()
         raise LoginRefused("Wrong username or password.")
     if not user.active:
-        audit.record(session, actor, "login.refused_inactive", request_id=request_id)
+        trail.record(session, actor, "login.refused_inactive", request_id=request_id)
         session.commit()
         raise LoginRefused("This account is deactivated. Ask an administrator.")
     session.execute(
@@ -114,7 +114,7 @@ def log_in(
             LoginFailure.username == username, LoginFailure.address == address
         )
     )
-    audit.record(session, actor, "login.succeeded", request_id=request_id)
+    trail.record(session, actor, "login.succeeded", request_id=request_id)
     session.commit()
     return user
 
@@ -123,5 +123,5 @@ def log_out(session: Session, user: User, *, reason: str, request_id: str | None
     """`reason`: "signed_out" by the user, "idle" or "expired" when the session timed
     out. Every session of the account ends with it (`User.session_version`)."""
     user.session_version += 1
-    audit.record(session, user_actor(user), "logout", request_id=request_id, reason=reason)
+    trail.record(session, user_actor(user), "logout", request_id=request_id, reason=reason)
     session.commit()

@@ -35,12 +35,20 @@ from pharmacy.models import (
     Worksheet,
     utcnow,
 )
-
-from . import Conflict, audit
-from .order_changes import flag, invalid, locked, move, one_transaction, require_state, setting
-from .order_changes import shown as shown_order
-from .staff_access import Action, Forbidden, Staff, authorize
-from .work import lot_stock, plain
+from pharmacy.services import Conflict
+from pharmacy.services.counter.access import Action, Forbidden, Staff, authorize
+from pharmacy.services.counter.changes import (
+    flag,
+    invalid,
+    locked,
+    move,
+    one_transaction,
+    require_state,
+    setting,
+)
+from pharmacy.services.counter.changes import shown as shown_order
+from pharmacy.services.records import trail
+from pharmacy.services.worker import lot_stock, plain
 
 QC_SETTINGS = ("capsule_weight_tolerance_percent", "liquid_volume_tolerance_percent")
 VERIFIER_MAY_BE_COMPOUNDER = "verifier_may_be_compounder"
@@ -90,7 +98,7 @@ def record_compounding(
         session.add(record)
         move(session, prescription, Status.COMPOUNDED, staff)
         session.flush()
-        audit.record(
+        trail.record(
             session,
             staff.actor,
             "prescription.compounded",
@@ -147,7 +155,7 @@ def verify(
         record.verified_by = staff.user_id
         record.verified_at = utcnow()
         move(session, prescription, Status.VERIFIED, staff)
-        audit.record(
+        trail.record(
             session,
             staff.actor,
             "prescription.verified",

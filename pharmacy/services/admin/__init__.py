@@ -37,9 +37,10 @@ from pharmacy.models import (
     PriceList,
     User,
 )
-
-from . import Actor, Conflict, Invalid, NotFound, api_keys, audit, reference, users
-from .work import shelf
+from pharmacy.services import Actor, Conflict, Invalid, NotFound, reference
+from pharmacy.services.admin import api_keys, users
+from pharmacy.services.records import trail
+from pharmacy.services.worker import shelf
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
 LOT_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/-]{0,59}")
@@ -94,7 +95,7 @@ def set_user_active(session: Session, actor: Actor, user_id: int, active: bool) 
         raise Conflict("own_account", "you cannot deactivate your own account")
     if user.active != active:
         user.active = active
-        audit.record(
+        trail.record(
             session, actor, "user.reactivated" if active else "user.deactivated", user_id=user.id
         )
     session.commit()
@@ -111,7 +112,7 @@ def add_clinic(session: Session, actor: Actor, name: str) -> Clinic:
     if session.scalar(select(Clinic.id).where(Clinic.name == name)) is not None:
         raise Conflict("clinic_exists", f"a clinic named {name!r} already exists")
     clinic = api_keys.clinic_named(session, name, create=True)
-    audit.record(session, actor, "clinic.created", clinic_id=clinic.id)
+    trail.record(session, actor, "clinic.created", clinic_id=clinic.id)
     session.commit()
     return clinic
 
@@ -238,7 +239,7 @@ def new_formula_version(
     )
     session.add(record)
     _flush_new_version(session, "formula")
-    audit.record(
+    trail.record(
         session,
         actor,
         "formula.version_created",
@@ -269,7 +270,7 @@ def new_price_list_version(
     price_list = PriceList(version=version, prices=prices, created_by=actor.label)
     session.add(price_list)
     _flush_new_version(session, "price list")
-    audit.record(
+    trail.record(
         session,
         actor,
         "price_list.version_created",
@@ -370,7 +371,7 @@ def receive_lot(session: Session, actor: Actor, receipt: LotReceipt, *, today: d
     )
     session.add(lot)
     session.flush()
-    audit.record(
+    trail.record(
         session,
         actor,
         "lot.received",
@@ -400,7 +401,7 @@ def set_quarantine(
         state = "quarantined" if quarantined else "not quarantined"
         raise Conflict("no_change", f"lot {lot.lot_number} is already {state}")
     lot.quarantined = quarantined
-    audit.record(
+    trail.record(
         session,
         actor,
         "lot.quarantined" if quarantined else "lot.released",

@@ -23,9 +23,10 @@ from pharmacy.models import (
     PriceList,
     User,
 )
-
-from . import Actor, NotFound, audit, drug_data
-from .work.outcome import lists_of
+from pharmacy.services import Actor, NotFound
+from pharmacy.services.records import trail
+from pharmacy.services.reference import drug_data
+from pharmacy.services.worker.outcome import lists_of
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def view_order(
     price_list = (
         session.get(PriceList, prescription.price_list_id) if prescription.price_list_id else None
     )
-    audit.record(
+    trail.record(
         session,
         actor,
         "prescription.viewed",

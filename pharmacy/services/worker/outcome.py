@@ -16,9 +16,8 @@ from pharmacy.domain.pricing import Price, price_worksheet
 from pharmacy.domain.screening import Finding, Lists, Severity, screen
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Prescription
-
-from .. import reference
-from .orders import order_of
+from pharmacy.services import reference
+from pharmacy.services.worker.orders import order_of
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy.models import Ingredient, MasterFormulationRecord, PriceList, Setting
-
-from .drug_data import load_packaged
+from pharmacy.services.reference.drug_data import load_packaged
 
 SEEDED_BY = "system:defaults"
 

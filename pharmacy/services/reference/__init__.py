@@ -22,8 +22,7 @@ from pharmacy.models import (
     PriceList,
     Setting,
 )
-
-from . import drug_data as drug_data_versions
+from pharmacy.services.reference import drug_data as drug_data_versions
 
 
 @dataclass(frozen=True)

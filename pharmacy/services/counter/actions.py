@@ -27,20 +27,8 @@ from sqlalchemy.orm import Session
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.domain.workflow import Status
 from pharmacy.models import AuditEvent, Prescription, Worksheet
-
-from . import Conflict, audit
-from .compounding_records import record_compounding, verifier_may_be_compounder, verify
-from .order_changes import (
-    alert_detail,
-    locked,
-    move,
-    one_transaction,
-    require_state,
-    resolve_hard_stops,
-    shown,
-    written_reason,
-)
-from .staff_access import (
+from pharmacy.services import Conflict
+from pharmacy.services.counter.access import (
     ACTION_STATES,
     ROLE_ACTIONS,
     Action,
@@ -50,6 +38,22 @@ from .staff_access import (
     authorize,
     roles_for,
 )
+from pharmacy.services.counter.changes import (
+    alert_detail,
+    locked,
+    move,
+    one_transaction,
+    require_state,
+    resolve_hard_stops,
+    shown,
+    written_reason,
+)
+from pharmacy.services.counter.compounding import (
+    record_compounding,
+    verifier_may_be_compounder,
+    verify,
+)
+from pharmacy.services.records import trail
 
 __all__ = [
     "ACTION_STATES",
@@ -101,7 +105,7 @@ def override(
         written = written_reason(reason)
         resolved = resolve_hard_stops(session, prescription, "overridden", staff, written)
         move(session, prescription, Status.READY, staff, written)
-        audit.record(
+        trail.record(
             session,
             staff.actor,
             "prescription.overridden",
@@ -133,7 +137,7 @@ def reject(
         written = written_reason(reason)
         resolved = resolve_hard_stops(session, prescription, "rejected", staff, written)
         move(session, prescription, Status.REJECTED, staff, written)
-        audit.record(
+        trail.record(
             session,
             staff.actor,
             "prescription.rejected",
@@ -177,7 +181,7 @@ def dispense(
                 "not be dispensed; cancel it and make it again",
             )
         move(session, prescription, Status.DISPENSED, staff)
-        audit.record(
+        trail.record(
             session,
             staff.actor,
             "prescription.dispensed",
@@ -205,7 +209,7 @@ def cancel(
         current = require_state(prescription, Action.CANCEL)
         written = written_reason(reason)
         move(session, prescription, Status.CANCELLED, staff, written)
-        audit.record(
+        trail.record(
             session,
             staff.actor,
             "prescription.cancelled",

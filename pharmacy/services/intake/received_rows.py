@@ -29,8 +29,7 @@ from pharmacy.domain.search import name_key
 from pharmacy.domain.workflow import Status
 from pharmacy.models import OutboxMessage
 from pharmacy.models.base import UTCDateTime
-
-from . import Actor
+from pharmacy.services import Actor
 
 RECEIVED_ACTION = "prescription.received"
 

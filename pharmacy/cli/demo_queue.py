@@ -15,15 +15,18 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pharmacy.cli.demo import DEMO_CLINIC, _as_sent
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.compounding_record import CompoundingEntry, Plan
 from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Clinic, Patient, Prescription, User, Worksheet
-
-from . import SYSTEM, prescriptions, printing, staff_actions, work
-from .demo import DEMO_CLINIC, _as_sent
-from .staff_actions import Staff
+from pharmacy.services import SYSTEM
+from pharmacy.services import worker as work
+from pharmacy.services.counter import actions as staff_actions
+from pharmacy.services.counter import printing
+from pharmacy.services.counter.actions import Staff
+from pharmacy.services.intake import prescriptions
 
 # (first, last, born, form, strength, steps, medications)
 MORE_PATIENTS = [

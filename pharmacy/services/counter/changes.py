@@ -19,9 +19,8 @@ from pharmacy.domain.screening import Severity
 from pharmacy.domain.workflow import Status, can_move
 from pharmacy.domain.written import reason_problem, tidy
 from pharmacy.models import Alert, Prescription, Setting, StatusChange, utcnow
-
-from . import Conflict, Invalid, NotFound
-from .staff_access import ACTION_STATES, Action, Staff
+from pharmacy.services import Conflict, Invalid, NotFound
+from pharmacy.services.counter.access import ACTION_STATES, Action, Staff
 
 STATE_RULES = {
     Action.OVERRIDE: "only an order on hold can be overridden",

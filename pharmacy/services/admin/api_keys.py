@@ -10,8 +10,8 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from pharmacy.models import ApiKey, Clinic, utcnow
-
-from . import Actor, NotFound, audit
+from pharmacy.services import Actor, NotFound
+from pharmacy.services.records import trail
 
 KEY_PREFIX = "ldn_"
 
@@ -37,7 +37,7 @@ def create_api_key(session: Session, clinic: Clinic, actor: Actor) -> tuple[ApiK
     key = ApiKey(clinic=clinic, prefix=plaintext[:12], key_hash=hash_key(plaintext))
     session.add(key)
     session.flush()
-    audit.record(session, actor, "api_key.created", clinic_id=clinic.id, key_prefix=key.prefix)
+    trail.record(session, actor, "api_key.created", clinic_id=clinic.id, key_prefix=key.prefix)
     return key, plaintext
 
 
@@ -86,5 +86,5 @@ def revoke_api_key(session: Session, prefix: str, actor: Actor) -> ApiKey:
         raise NotFound(f"no API key starts with {prefix!r}")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(session, actor, "api_key.revoked", clinic_id=key.clinic_id, key_prefix=prefix)
+        trail.record(session, actor, "api_key.revoked", clinic_id=key.clinic_id, key_prefix=prefix)
     return key

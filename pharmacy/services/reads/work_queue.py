@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from pharmacy.domain.search import name_key
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Alert, Clinic, CompoundingRecord, Patient, Prescription
-
-from . import Actor, audit
+from pharmacy.services import Actor
+from pharmacy.services.records import trail
 
 # Alerts first: an order on hold waits for a pharmacist; then the order in which the
 # work is done; orders still being worked by the system come last, closed ones after.
@@ -159,7 +159,7 @@ def list_queue(
         has_previous, has_next = after is not None, more
     rows = _rows(session, ids)
     if rows:
-        audit.record(
+        trail.record(
             session,
             actor,
             "queue.viewed",

@@ -26,9 +26,9 @@ from pharmacy.models import (
     StatusChange,
     Worksheet,
 )
-
-from .. import SYSTEM, outbox
-from .outcome import Outcome
+from pharmacy.services import SYSTEM
+from pharmacy.services.records import outbox
+from pharmacy.services.worker.outcome import Outcome
 
 WORKED = "prescription.worked"
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from pharmacy.domain import prescription as rx
 from pharmacy.models import Clinic, Ingredient, Lot, User
-
-from . import SYSTEM, api_keys, prescriptions, users
+from pharmacy.services import SYSTEM
+from pharmacy.services.admin import api_keys, users
+from pharmacy.services.intake import prescriptions
 
 DEMO_CLINIC = "Demo Integrative Clinic"
 DEMO_USERS = [

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from pharmacy.domain import drug_lexicon
 from pharmacy.domain.drug_lexicon import DrugDataError, Kind, Lexicon
 from pharmacy.models import DrugDataVersion
-
-from . import Actor, ServiceError, audit
+from pharmacy.services import Actor, ServiceError
+from pharmacy.services.records import trail
 
 PACKAGED = "packaged with the service"
 RXNORM_FILE = "opioid-rxnorm.tsv"
@@ -148,7 +148,7 @@ def import_file(session: Session, text: str, filename: str, actor: Actor) -> Loa
         codes_added=len(lexicon.codes.keys() - before.codes.keys()),
         codes_removed=len(before.codes.keys() - lexicon.codes.keys()),
     )
-    audit.record(
+    trail.record(
         session,
         actor,
         "drug_data.imported",
