@@ -148,13 +148,10 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if not _wants_json():
             return error
-        from .api.auth import key_refusal
-
-        refusal = key_refusal()  # a bad key hears 401 before anything about its body
-        if refusal is None and error.code in (404, 405):
-            refusal = _caller_refusal()  # nor learns which routes exist
-        if refusal is not None:
-            return refusal.response()
+        if error.code in (404, 405):
+            refusal = _caller_refusal()  # a bad key does not learn which routes exist
+            if refusal is not None:
+                return refusal.response()
         codes = {
             413: "body_too_large",
             404: "not_found",

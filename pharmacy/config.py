@@ -58,6 +58,10 @@ def from_environment() -> dict[str, object]:
         "API_RATE_LIMIT": env("API_RATE_LIMIT", "600 per minute"),
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "20 per minute"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or _limit_storage(env("BROKER_URL")),
+        # A web process remembers an API key it found live for this many seconds, so a
+        # clinic's requests skip the lookup; a key revoked elsewhere works in such a
+        # process for at most this long (0: look every key up on every request).
+        "API_KEY_CACHE_SECONDS": float(env("API_KEY_CACHE_SECONDS", "10")),
     }
 
 

@@ -10,7 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+# The database, or the network to it, away for a moment: worth a 503 and a retry.
+UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def make_engine(url: str, **options: object) -> Engine:
@@ -99,7 +103,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def find_or_insert(
-    session: Session, table: Table, match: dict[str, Any], values: dict[str, Any]
+    session: Session | Connection, table: Table, match: dict[str, Any], values: dict[str, Any]
 ) -> tuple[int, dict[str, Any] | None]:
     """The id of the row matching `match`, inserting `match | values` if there is none.
 
@@ -112,7 +116,8 @@ def find_or_insert(
     columns = [table.c.id, *(table.c[name] for name in values)]
     existing = session.execute(select(*columns).where(*where)).first()
     if existing is None:
-        dialect = session.get_bind().dialect.name
+        bind = session.get_bind() if isinstance(session, Session) else session
+        dialect = bind.dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(table).values(**match, **values).on_conflict_do_nothing()
         inserted = session.execute(statement.returning(table.c.id)).scalar()

@@ -15,7 +15,7 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
-from .services.admin.api_keys import hash_key
+from .services.intake.keys import hash_key
 
 
 def api_caller() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pharmacy.models import Prescription
+from pharmacy.services.reads.clinic_orders import ClinicOrder
 
 CENT = Decimal("0.01")
 
@@ -23,7 +23,7 @@ def _quantity(value: Decimal, unit: str | None) -> str:
     return str(int(value)) if unit == "capsule" else str(value.quantize(Decimal("0.1")))
 
 
-def prescription(p: Prescription) -> dict[str, Any]:
+def prescription(p: ClinicOrder) -> dict[str, Any]:
     sent = p.as_sent
     return {
         "id": str(p.uid),

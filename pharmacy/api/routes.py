@@ -13,15 +13,27 @@ from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.queue import queue
 from pharmacy.services.intake import prescriptions
+from pharmacy.services.reads import clinic_orders
 from pharmacy.services.records import outbox
 
 from . import blueprint, render
 from .body import canonical, plain, read_json
 from .errors import ApiError, validation_details
-from .schemas import CancelIn, PrescriptionIn
-
-PER_PAGE_DEFAULT = 50
-PER_PAGE_MAX = 200
+from .examples import EXAMPLE_PRESCRIPTION
+from .openapi import BODY_TOO_LARGE, operation
+from .schemas import (
+    IDEMPOTENCY_KEY_MAX,
+    PAGE_MAX,
+    PER_PAGE_DEFAULT,
+    PER_PAGE_MAX,
+    CancelIn,
+    ListQuery,
+    PrescriptionIn,
+    PrescriptionOut,
+    PrescriptionPageOut,
+    PrescriptionPath,
+    SubmitHeaders,
+)
 
 
 def _validated(model, payload):
@@ -40,11 +52,11 @@ def _idempotency(payload) -> prescriptions.IdempotencyClaim | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isascii() or not key.isprintable():
         raise ApiError(
             400,
             "bad_idempotency_key",
-            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+            f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters",
         )
     return prescriptions.IdempotencyClaim(key, hashlib.sha256(canonical(payload)).hexdigest())
 
@@ -57,16 +69,31 @@ def _uid(value: str) -> uuid.UUID:
 
 
 @blueprint.post("/prescriptions")
+@operation(
+    "submitPrescription",
+    "Submit a prescription",
+    headers=SubmitHeaders,
+    json=PrescriptionIn,
+    example=EXAMPLE_PRESCRIPTION,
+    answers={
+        201: (PrescriptionOut, "Stored; it is worked next"),
+        400: "The body is not valid JSON",
+        409: "The Idempotency-Key was used with another body",
+        413: BODY_TOO_LARGE,
+        415: "The body is not application/json",
+        422: "The prescription breaks a rule; details name fields",
+    },
+)
 def submit_prescription():
     payload = read_json()
     claim = _idempotency(payload)
     order = _validated(PrescriptionIn, payload).to_order()
     submission = prescriptions.submit(
         database.session,
-        g.presented_key,  # the write finds the clinic (auth.present_key)
+        g.clinic_id,
+        g.actor,
         order,
         as_sent=plain(payload),
-        actor=None,
         today=pharmacy_today(current_app.config),
         render=render.prescription,
         idempotency=claim,
@@ -86,8 +113,18 @@ def submit_prescription():
 
 
 @blueprint.get("/prescriptions/<prescription_id>")
+@operation(
+    "getPrescription",
+    "One prescription, with its status, quantity, BUD and price",
+    path=PrescriptionPath,
+    answers={
+        200: (PrescriptionOut, "The prescription"),
+        404: "Not one of this clinic's prescriptions",
+    },
+    invalid=404,
+)
 def get_prescription(prescription_id: str):
-    found = prescriptions.view(
+    found = clinic_orders.view(
         database.session,
         g.clinic_id,
         _uid(prescription_id),
@@ -98,6 +135,15 @@ def get_prescription(prescription_id: str):
 
 
 @blueprint.get("/prescriptions")
+@operation(
+    "listPrescriptions",
+    "List the clinic's prescriptions, newest first",
+    query=ListQuery,
+    answers={
+        200: (PrescriptionPageOut, "One page of prescriptions"),
+        422: "A query parameter is out of range",
+    },
+)
 def list_prescriptions():
     args = request.args
     status = args.get("status") or None
@@ -108,9 +154,9 @@ def list_prescriptions():
             "unknown status",
             [{"field": "status", "message": "must be one of " + ", ".join(Status)}],
         )
-    page = _positive(args.get("page", "1"), "page", 1_000_000)
+    page = _positive(args.get("page", "1"), "page", PAGE_MAX)
     per_page = _positive(args.get("per_page", str(PER_PAGE_DEFAULT)), "per_page", PER_PAGE_MAX)
-    result = prescriptions.list_for_clinic(
+    result = clinic_orders.list_for_clinic(
         database.session,
         g.clinic_id,
         status=Status(status) if status else None,
@@ -139,6 +185,21 @@ def _positive(text: str, name: str, maximum: int) -> int:
 
 
 @blueprint.post("/prescriptions/<prescription_id>/cancel")
+@operation(
+    "cancelPrescription",
+    "Cancel a prescription not yet dispensed",
+    path=PrescriptionPath,
+    json=CancelIn,
+    body_required=False,
+    answers={
+        200: (PrescriptionOut, "Cancelled (or already cancelled)"),
+        400: "The body is not valid JSON",
+        404: "Not one of this clinic's prescriptions",
+        409: "Already dispensed or rejected",
+        415: "The body is not application/json",
+        422: "The reason breaks a rule",
+    },
+)
 def cancel_prescription(prescription_id: str):
     body = _validated(CancelIn, read_json(optional=True))
     cancelled = prescriptions.cancel(

@@ -128,7 +128,6 @@ def create_api_key(clinic_name: str) -> None:
     with working_app():
         clinic = api_keys.clinic_named(database.session, name, create=True)
         key, plaintext = api_keys.create_api_key(database.session, clinic, SYSTEM)
-        database.session.commit()
         click.echo(f"API key {key.prefix}… for clinic {clinic.name!r} (store it now):")
         click.echo(plaintext)
 
@@ -144,7 +143,6 @@ def revoke_api_key(prefix: str) -> None:
             api_keys.revoke_api_key(database.session, prefix, SYSTEM)
         except ServiceError as error:
             fail(error.message)
-        database.session.commit()
     click.echo(f"revoked {prefix}")
 
 

@@ -14,6 +14,7 @@ from pharmacy.models import Clinic, Ingredient, Lot, User
 from pharmacy.services import SYSTEM
 from pharmacy.services.admin import api_keys, users
 from pharmacy.services.intake import prescriptions
+from pharmacy.services.unit_of_work import in_unit_of_work
 
 DEMO_CLINIC = "Demo Integrative Clinic"
 DEMO_USERS = [
@@ -193,7 +194,6 @@ def load_demo(session: Session, today: date) -> DemoLoad:
     """Add the demo clinic, staff, lots and sample orders; safe to run twice."""
     clinic = api_keys.clinic_named(session, DEMO_CLINIC, create=True)
     _, key = api_keys.create_api_key(session, clinic, SYSTEM)
-    session.commit()
     for username, role, full_name, password in DEMO_USERS:
         if session.scalar(select(User.id).where(User.username == username)) is None:
             users.create_user(session, username, role, password, SYSTEM, full_name=full_name)
@@ -204,27 +204,26 @@ def load_demo(session: Session, today: date) -> DemoLoad:
             prescriptions.submit(
                 session,
                 clinic.id,
+                SYSTEM,
                 order,
                 as_sent=_as_sent(order),
-                actor=SYSTEM,
                 today=today,
                 render=lambda p: {"id": str(p.uid)},
             )
     return DemoLoad(api_key=key, users=DEMO_USERS)
 
 
+@in_unit_of_work
 def add_lots(session: Session, today: date) -> None:
     """The demo shelf: usable lots of everything, plus an expired and a quarantined one."""
     ingredients = {i.code: i for i in session.scalars(select(Ingredient))}
     for lot in _lots(today):
         session.add(Lot(ingredient=ingredients[lot.pop("ingredient")], **lot))
-    session.commit()
 
 
 def new_api_key(session: Session) -> str:
     clinic = api_keys.clinic_named(session, DEMO_CLINIC)
     _, key = api_keys.create_api_key(session, clinic, SYSTEM)
-    session.commit()
     return key
 
 

@@ -68,9 +68,9 @@ def stage_demo_queue(session: Session, today: date) -> DemoQueue:
         prescriptions.submit(
             session,
             clinic.id,
+            SYSTEM,
             order,
             as_sent=_as_sent(order),
-            actor=SYSTEM,
             today=today,
             render=lambda p: {"id": str(p.uid)},
         )

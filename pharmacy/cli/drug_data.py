@@ -40,7 +40,6 @@ def import_file(file: Path, loaded_by: str) -> None:
                 database.session, text, file.name, Actor("system", "cli", who)
             )
         except ServiceError as error:
-            database.session.rollback()
             fail(error.message)
     click.echo(
         f"drug data v{loaded.version} loaded from {file.name}: {loaded.rxnorm_rows} RxNorm "

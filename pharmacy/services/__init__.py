@@ -46,12 +46,6 @@ class Conflict(ServiceError):
         self.code = code
 
 
-class Unauthorized(ServiceError):
-    """An API key no clinic holds, or one revoked."""
-
-    code = "unauthorized"
-
-
 class Invalid(ServiceError):
     """Input that breaks the pharmacy's rules; each problem names the field to fix."""
 

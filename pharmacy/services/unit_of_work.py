@@ -10,12 +10,16 @@ with `after_commit`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
 _AFTER = "pharmacy.after_commit"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -43,3 +47,15 @@ def after_commit(session: Session, call: Callable[[], object]) -> None:
     """Run `call` once the unit of work this session is in has committed (never if it
     rolls back)."""
     session.info.setdefault(_AFTER, []).append(call)
+
+
+def in_unit_of_work(service: Callable[P, R]) -> Callable[P, R]:
+    """A service whose whole call is one unit of work; its first argument is the
+    session."""
+
+    @functools.wraps(service)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with unit_of_work(args[0]):
+            return service(*args, **kwargs)
+
+    return call  # type: ignore[return-value]

@@ -6,6 +6,7 @@ from pharmacy.extensions import database
 from pharmacy.models import ApiKey
 from pharmacy.services import SYSTEM
 from pharmacy.services.admin import api_keys
+from pharmacy.services.intake import keys
 
 URL = "/api/v1/prescriptions"
 
@@ -97,7 +98,7 @@ def test_only_the_hash_of_a_key_is_stored(app, clinic):
     with app.app_context():
         stored_values = [(k.prefix, k.key_hash) for k in database.session.query(ApiKey).all()]
     assert all(clinic.key not in values for values in stored_values)
-    assert (clinic.key[:12], api_keys.hash_key(clinic.key)) in stored_values
+    assert (clinic.key[:12], keys.hash_key(clinic.key)) in stored_values
 
 
 def test_another_clinics_prescription_is_not_found(client, clinic, other_clinic, prescription):

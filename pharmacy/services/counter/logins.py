@@ -27,6 +27,7 @@ from pharmacy.domain.passwords import MAX_CHARS
 from pharmacy.models import LoginFailure, User, utcnow
 from pharmacy.services import Actor, ServiceError
 from pharmacy.services.records import trail
+from pharmacy.services.unit_of_work import unit_of_work
 
 USERNAME_MAX_CHARS = 80
 PASSWORD_MAX_CHARS = MAX_CHARS  # a longer "password" is refused before it is hashed
@@ -70,7 +71,24 @@ def log_in(
     now: datetime | None = None,
     request_id: str | None = None,
 ) -> User:
-    """The active user with this username and password, or a refusal saying why not."""
+    """The active user with this username and password, or a refusal saying why not.
+    A refusal is audited (and a failure counted) before it is raised."""
+    with unit_of_work(session):
+        user, refusal = _attempt(session, username, password, address, throttle, now, request_id)
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def _attempt(
+    session: Session,
+    username: str,
+    password: str,
+    address: str,
+    throttle: Throttle,
+    now: datetime | None,
+    request_id: str | None,
+) -> tuple[User | None, ServiceError | None]:
     now = now or utcnow()
     username = username.strip()[:USERNAME_MAX_CHARS]
     address = address[:64]
@@ -89,9 +107,8 @@ def log_in(
     if len(recent) >= throttle.max_failures:
         wait = recent[-1] + throttle.window - now
         trail.record(session, actor, "login.throttled", request_id=request_id, failures=len(recent))
-        session.commit()
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        raise LoginThrottled(
+        return None, LoginThrottled(
             f"Too many failed logins for this username from this computer. "
             f"Try again in {minutes} minute{'s' if minutes > 1 else ''}, or ask an "
             "administrator.",
@@ -103,25 +120,22 @@ def log_in(
         session.execute(delete(LoginFailure).where(LoginFailure.at <= now - throttle.window))
         session.add(LoginFailure(username=username, address=address, at=now))
         trail.record(session, actor, "login.failed", request_id=request_id)
-        session.commit()
-        raise LoginRefused("Wrong username or password.")
+        return None, LoginRefused("Wrong username or password.")
     if not user.active:
         trail.record(session, actor, "login.refused_inactive", request_id=request_id)
-        session.commit()
-        raise LoginRefused("This account is deactivated. Ask an administrator.")
+        return None, LoginRefused("This account is deactivated. Ask an administrator.")
     session.execute(
         delete(LoginFailure).where(
             LoginFailure.username == username, LoginFailure.address == address
         )
     )
     trail.record(session, actor, "login.succeeded", request_id=request_id)
-    session.commit()
-    return user
+    return user, None
 
 
 def log_out(session: Session, user: User, *, reason: str, request_id: str | None = None) -> None:
     """`reason`: "signed_out" by the user, "idle" or "expired" when the session timed
     out. Every session of the account ends with it (`User.session_version`)."""
-    user.session_version += 1
-    trail.record(session, user_actor(user), "logout", request_id=request_id, reason=reason)
-    session.commit()
+    with unit_of_work(session):
+        user.session_version += 1
+        trail.record(session, user_actor(user), "logout", request_id=request_id, reason=reason)

@@ -1,37 +1,74 @@
-"""A received order's rows written by one PostgreSQL statement.
+"""A received order's rows, written by one statement built from the tables.
 
 Taking in an order writes seven tables: the prescriber and the patient (found, or
 added), the prescription, its direction steps, its first status, its audit event and
-its outbox row. Written one by one that is nine round trips; as one statement of
-data-modifying CTEs it is one, and the statement is atomic on its own, so a caller
-outside a transaction gets all the rows or none. SQLite has no data-modifying CTEs;
-it takes the same rows through the ORM (`prescriptions._store`), and the API tests
-run against both.
+its outbox row. Each table's row is described once here, by the names of its columns
+(`RowValues`), and written one of two ways:
 
-The SQL is written out by hand, short enough for psycopg to keep its parsed form
-(statements over 4 KiB are parsed again on every call); the API tests run it against
-the models' tables, so a column renamed there fails them at once.
+- PostgreSQL: one statement of data-modifying CTEs, built with SQLAlchemy Core from
+  the table objects, so a column renamed in the models fails at import. One round
+  trip, and atomic on its own: a caller outside a transaction gets all the rows or
+  none. The text is compiled once and kept under psycopg's 4 KiB statement cache
+  (past that, every call pays a parse of the text that costs more than the write).
+- SQLite, which has no data-modifying WITH: the same rows, a Core statement per table,
+  in the caller's transaction.
+
+The status change and the audit event are the rows `records.trail` builds for every
+writer.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, TextClause, bindparam, text
+from sqlalchemy import (
+    JSON,
+    BindTyping,
+    Connection,
+    Table,
+    TextClause,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
+from pharmacy.database import find_or_insert
+from pharmacy.domain import workflow
 from pharmacy.domain.prescription import PrescriptionOrder
 from pharmacy.domain.search import name_key
-from pharmacy.domain.workflow import Status
-from pharmacy.models import OutboxMessage
-from pharmacy.models.base import UTCDateTime
+from pharmacy.models import (
+    DirectionStep,
+    OutboxMessage,
+    Patient,
+    Prescriber,
+    Prescription,
+)
+from pharmacy.models.base import UTCDateTime, utcnow
 from pharmacy.services import Actor
+from pharmacy.services.records import trail
 
 RECEIVED_ACTION = "prescription.received"
+LISTS = ("allergies", "medications", "conditions")
+# The patient's details a later order may change; one it leaves out keeps the record's.
+DETAILS = ("phone", "address", *LISTS)
+
+_prescribers, _patients = Prescriber.__table__, Patient.__table__
+_prescriptions, _steps = Prescription.__table__, DirectionStep.__table__
+_outbox = OutboxMessage.__table__
 
 
 @dataclass(frozen=True)
@@ -40,67 +77,47 @@ class Stored:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class PresentedKey:
-    """A clinic known so far only by the API key it sent (its SHA-256 hash): the write
-    itself finds the clinic, which spares the request a round trip of its own."""
-
-    key_hash: str
-
-
 def store(
     connection: Connection,
-    clinic: int | PresentedKey,
+    clinic_id: int,
     order: PrescriptionOrder,
     *,
     uid: uuid.UUID,
     as_sent: dict[str, Any],
-    actor: Actor | None,
+    actor: Actor,
     message: OutboxMessage,
-) -> Stored | None:
-    """Write the order's rows for the clinic with this id, or with this live key (and
-    the trail then names that clinic); `message` is the outbox row, not yet added
-    anywhere. Their times are the database's clock at the statement's start. None, and
-    nothing written, when no clinic has the key."""
-    values = _values(clinic, order, uid, as_sent, actor, message)
+) -> Stored:
+    """Write the order's rows for the clinic; `message` is its outbox row, not yet
+    added anywhere. Their times are the database's clock."""
+    values = _values(clinic_id, order, uid, as_sent, actor, message)
+    if connection.dialect.name != "postgresql":
+        return _one_by_one(connection, values)
     statement = _statement()
     # No row back means a prescriber or patient was added by a request that committed
     # while this one ran (its insert then did nothing, and this snapshot cannot see
-    # the row yet); the next statement's snapshot sees it, so once more is enough. Or
-    # it means no clinic has the key, which the last look tells apart.
+    # the row yet); the next statement's snapshot sees it, so once more is enough.
     for _ in range(2):
         row = connection.execute(statement, values).first()
         if row is not None:
             return Stored(row.id, row.created_at)
-    if isinstance(clinic, PresentedKey) and not _key_is_live(connection, clinic):
-        return None
     raise RuntimeError("the order's prescriber or patient could not be found or added")
 
 
-def _key_is_live(connection: Connection, key: PresentedKey) -> bool:
-    return (
-        connection.execute(
-            text("SELECT 1 FROM api_keys WHERE key_hash = :key_hash AND revoked_at IS NULL"),
-            {"key_hash": key.key_hash},
-        ).first()
-        is not None
-    )
-
-
 def _values(
-    clinic: int | PresentedKey,
+    clinic_id: int,
     order: PrescriptionOrder,
     uid: uuid.UUID,
     as_sent: dict[str, Any],
-    actor: Actor | None,
+    actor: Actor,
     message: OutboxMessage,
 ) -> dict[str, Any]:
+    """Every value the rows take, by the name of the column (or bind) it goes in."""
     prescriber, patient = order.prescriber, order.patient
     steps = order.directions.steps
-    keyed = isinstance(clinic, PresentedKey)
+    first_status = trail.status_change(None, *workflow.move(None, workflow.FIRST), actor)
+    event = trail.audit_event(actor, RECEIVED_ACTION, request_id=message.request_id)
     return {
-        "clinic_id": None if keyed else clinic,
-        "key_hash": clinic.key_hash if keyed else None,
+        "clinic_id": clinic_id,
         "npi": prescriber.npi,
         "prescriber_first_name": prescriber.first_name,
         "prescriber_last_name": prescriber.last_name,
@@ -115,16 +132,11 @@ def _values(
         "lists_on_record": lists_on_record(order),
         "uid": uid,
         **order_columns(order, as_sent),
-        "step_positions": list(range(len(steps))),
-        "step_doses": [step.dose_mg for step in steps],
-        "step_days": [step.days for step in steps],
-        # None: the clinic the key finds, named in the statement.
-        "actor_label": actor and actor.label,
-        "actor_type": actor and actor.kind,
-        "actor_id": actor and actor.id,
-        "actor_name": actor and actor.name,
-        "action": RECEIVED_ACTION,
-        "request_id": message.request_id,
+        "position": list(range(len(steps))),
+        "dose_mg": [step.dose_mg for step in steps],
+        "days": [step.days for step in steps],
+        **{name: first_status[name] for name in _STATUS_BINDS},
+        **{name: event[name] for name in _EVENT_BINDS},
         "message_uid": message.uid,
         "topic": message.topic,
         "published_at": message.published_at,
@@ -136,7 +148,7 @@ def order_columns(order: PrescriptionOrder, as_sent: dict[str, Any]) -> dict[str
     """A just-received prescription's own columns, as plain values (the driver would
     write an enum by its name)."""
     return {
-        "status": Status.RECEIVED.value,
+        "status": workflow.FIRST.value,
         "dosage_form": order.dosage_form.value,
         "strength_mg": order.strength_mg,
         "times_per_day": order.directions.times_per_day,
@@ -147,9 +159,6 @@ def order_columns(order: PrescriptionOrder, as_sent: dict[str, Any]) -> dict[str
         "notes": order.notes,
         "as_sent": as_sent,
     }
-
-
-LISTS = ("allergies", "medications", "conditions")
 
 
 def patient_lists(order: PrescriptionOrder) -> dict[str, Any]:
@@ -170,117 +179,290 @@ def patient_lists(order: PrescriptionOrder) -> dict[str, Any]:
 
 def lists_on_record(order: PrescriptionOrder) -> list[str]:
     """The lists the order left out, which it takes from the patient's record."""
-    return [name for name, value in zip(LISTS, _sent(order), strict=True) if value is None]
-
-
-def _sent(order: PrescriptionOrder) -> tuple[Any, ...]:
     patient = order.patient
-    return (patient.allergies, patient.medications, patient.conditions)
+    sent = (patient.allergies, patient.medications, patient.conditions)
+    return [name for name, value in zip(LISTS, sent, strict=True) if value is None]
 
 
-# The clinic is the one named, or the one whose live API key was presented: a key
-# unknown or revoked finds no clinic, and then nothing at all is written. A prescriber
-# is found by NPI, a patient by clinic, name as it reads (the name keys) and birth
-# date; either is added when not found. A patient's phone, address and lists are the
-# ones on the latest order that sent them (one left out, NULL here, keeps the one on
-# record), written only when they changed (JSON has no equality in PostgreSQL, so they
-# are compared as JSONB), so an unchanged patient takes no row lock and orders for one
-# patient never queue behind each other. The prescription keeps the lists it is
-# screened on: those sent, or those on record for the ones left out. unnest() over
-# arrays of one length zips them: a row per step. The audit event is as `audit.record`
-# writes it, identifiers only; a clinic known by its key is named as `Actor.label`
-# names it.
-_SQL = """
-WITH holder AS (
-  SELECT id AS clinic_id, name FROM clinics WHERE id = :clinic_id
-  UNION ALL
-  SELECT clinics.id, clinics.name FROM api_keys JOIN clinics ON clinics.id = clinic_id
-  WHERE key_hash = :key_hash AND revoked_at IS NULL
-), known_prescriber AS (
-  SELECT id FROM prescribers WHERE npi = :npi
-), new_prescriber AS (
-  INSERT INTO prescribers (npi, first_name, last_name, phone, dea, updated_at)
-  SELECT :npi, :prescriber_first_name, :prescriber_last_name, :prescriber_phone, :dea,
-    now()
-  FROM holder WHERE NOT EXISTS (SELECT FROM known_prescriber)
-  ON CONFLICT (npi) DO NOTHING
-  RETURNING id
-), prescriber AS (
-  SELECT id FROM known_prescriber UNION ALL SELECT id FROM new_prescriber
-), on_file AS (
-  SELECT id, phone, address, allergies, medications, conditions
-  FROM patients JOIN holder USING (clinic_id)
-  WHERE last_name_key = :last_name_key AND first_name_key = :first_name_key
-    AND date_of_birth = :date_of_birth
-), new_patient AS (
-  INSERT INTO patients (clinic_id, last_name, first_name, date_of_birth, last_name_key,
-    first_name_key, phone, address, allergies, medications, conditions, updated_at)
-  SELECT clinic_id, :last_name, :first_name, :date_of_birth, :last_name_key,
-    :first_name_key, :phone, :address, coalesce(:allergies, '[]'),
-    coalesce(:medications, '[]'), coalesce(:conditions, '[]'), now()
-  FROM holder WHERE NOT EXISTS (SELECT FROM on_file)
-  ON CONFLICT (clinic_id, last_name_key, first_name_key, date_of_birth) DO NOTHING
-  RETURNING id, allergies, medications, conditions
-), latest AS (
-  SELECT id, coalesce(CAST(:phone AS text), phone) phone, coalesce(:address, address) address,
-    coalesce(:allergies, allergies) allergies, coalesce(:medications, medications)
-    medications, coalesce(:conditions, conditions) conditions
-  FROM on_file
-), patient_update AS (
-  UPDATE patients p SET phone = l.phone, address = l.address, allergies = l.allergies,
-    medications = l.medications, conditions = l.conditions, updated_at = now()
-  FROM latest l, on_file o
-  WHERE p.id = l.id AND json_build_array(o.phone, o.address, o.allergies, o.medications,
-    o.conditions)::jsonb IS DISTINCT FROM json_build_array(l.phone, l.address,
-    l.allergies, l.medications, l.conditions)::jsonb
-), patient AS (
-  SELECT id, allergies, medications, conditions FROM latest
-  UNION ALL SELECT id, allergies, medications, conditions FROM new_patient
-), rx AS (
-  INSERT INTO prescriptions (uid, clinic_id, prescriber_id, patient_id, status,
-    dosage_form, strength_mg, times_per_day, days_supply, refills, written_on,
-    diagnosis, notes, as_sent, allergies, medications, conditions, lists_on_record,
-    created_at, updated_at)
-  SELECT :uid, clinic_id, prescriber.id, patient.id, :status, :dosage_form,
-    :strength_mg, :times_per_day, :days_supply, :refills, :written_on, :diagnosis,
-    :notes, :as_sent, patient.allergies, patient.medications, patient.conditions,
-    :lists_on_record, now(), now()
-  FROM holder, prescriber, patient
-  RETURNING id, created_at
-), steps AS (
-  INSERT INTO direction_steps (prescription_id, position, dose_mg, days)
-  SELECT id, unnest(:step_positions), unnest(:step_doses), unnest(:step_days) FROM rx
-), first_status AS (
-  INSERT INTO status_changes (prescription_id, to_status, actor, at)
-  SELECT id, :status, coalesce(:actor_label, 'clinic:' || name), now() FROM rx, holder
-), audit_event AS (
-  INSERT INTO audit_events (at, actor_type, actor_id, actor_name, action,
-    prescription_id, detail, request_id)
-  SELECT now(), coalesce(:actor_type, 'clinic'), coalesce(:actor_id, clinic_id::text),
-    coalesce(:actor_name, name), :action, id,
-    json_build_object('rx_number', id::text), :request_id
-  FROM rx, holder
-), outbox_row AS (
-  INSERT INTO outbox_messages (uid, topic, payload, request_id, created_at,
-    published_at, attempts)
-  SELECT :message_uid, :topic, json_build_object('prescription_id', id), :request_id,
-    now(), :published_at, :attempts
-  FROM rx
+# Each table's columns and the bind each takes its value from, where the names differ.
+_PRESCRIBER = {
+    "npi": "npi",
+    "first_name": "prescriber_first_name",
+    "last_name": "prescriber_last_name",
+    "phone": "prescriber_phone",
+    "dea": "dea",
+}
+_PATIENT_KEY = ("clinic_id", "last_name_key", "first_name_key", "date_of_birth")
+_PATIENT = (*_PATIENT_KEY, "last_name", "first_name")
+_ORDER = (
+    "uid",
+    "clinic_id",
+    "status",
+    "dosage_form",
+    "strength_mg",
+    "times_per_day",
+    "days_supply",
+    "refills",
+    "written_on",
+    "diagnosis",
+    "notes",
+    "as_sent",
+    "lists_on_record",
 )
-SELECT id, created_at FROM rx
-"""
+_STEP = ("position", "dose_mg", "days")
+_STATUS_BINDS = ("to_status", "actor")
+_EVENT_BINDS = ("actor_type", "actor_id", "actor_name", "action", "request_id")
+_OUTBOX = {
+    "uid": "message_uid",
+    "topic": "topic",
+    "request_id": "request_id",
+    "published_at": "published_at",
+    "attempts": "attempts",
+}
+_JSON_BINDS = ("address", *LISTS, "as_sent", "lists_on_record")
+
+
+def _bind(name: str):
+    if name in _JSON_BINDS:
+        return bindparam(name, type_=JSON(none_as_null=True))
+    if name == "published_at":
+        return bindparam(name, type_=UTCDateTime())
+    return bindparam(name)
+
+
+# --- PostgreSQL: one statement -------------------------------------------------------
+
+
+def _prescriber_ctes():
+    known = (
+        select(_prescribers.c.id)
+        .where(_prescribers.c.npi == _bind("npi"))
+        .cte("prescriber_on_file")
+    )
+    added = (
+        postgresql_insert(_prescribers)
+        .from_select(
+            [*_PRESCRIBER, "updated_at"],
+            select(*(_bind(b) for b in _PRESCRIBER.values()), func.now()).where(
+                ~select(known.c.id).exists()
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["npi"])
+        .returning(_prescribers.c.id)
+        .cte("new_prescriber")
+    )
+    return union_all(select(known.c.id), select(added.c.id)).cte("prescriber")
+
+
+def _patient_ctes():
+    """The patient found by clinic, name as it reads and birth date, or added. Its
+    details are the ones on the latest order that sent them, written only when they
+    changed (JSON has no equality in PostgreSQL: compared as JSONB), so an unchanged
+    patient takes no row lock and orders for one patient never queue behind each other."""
+    on_file = (
+        select(_patients.c.id, *(_patients.c[d] for d in DETAILS))
+        .where(*(_patients.c[k] == _bind(k) for k in _PATIENT_KEY))
+        .cte("on_file")
+    )
+    new = (
+        postgresql_insert(_patients)
+        .from_select(
+            [*_PATIENT, *DETAILS, "updated_at"],
+            select(
+                *(_bind(c) for c in _PATIENT),
+                _bind("phone"),
+                _bind("address"),
+                *(func.coalesce(_bind(n), literal_column("'[]'")) for n in LISTS),
+                func.now(),
+            ).where(~select(on_file.c.id).exists()),
+        )
+        .on_conflict_do_nothing(index_elements=list(_PATIENT_KEY))
+        .returning(_patients.c.id, *(_patients.c[n] for n in LISTS))
+        .cte("new_patient")
+    )
+    latest = select(
+        on_file.c.id,
+        *(func.coalesce(_bind(d), on_file.c[d]).label(d) for d in DETAILS),
+    ).cte("latest")
+    changed = (
+        update(_patients)
+        .where(
+            _patients.c.id == latest.c.id,
+            # The two rows have the same columns: compared whole, as JSONB.
+            func.to_jsonb(on_file.table_valued()).is_distinct_from(
+                func.to_jsonb(latest.table_valued())
+            ),
+        )
+        .values(**{d: latest.c[d] for d in DETAILS}, updated_at=func.now())
+        .cte("changed")
+    )
+    patient = union_all(
+        select(latest.c.id, *(latest.c[n] for n in LISTS)),
+        select(new.c.id, *(new.c[n] for n in LISTS)),
+    ).cte("patient")
+    return patient, changed
 
 
 @functools.cache
 def _statement() -> TextClause:
-    # Spaces collapsed: the statement must stay under psycopg's 4 KiB for its parsed
-    # form to be kept (and prepared on the server) rather than parsed on every call.
-    return text(" ".join(_SQL.split())).bindparams(
-        *(bindparam(name, type_=JSON(none_as_null=True)) for name in _JSON_DETAILS),
-        bindparam("as_sent", type_=JSON),
-        bindparam("lists_on_record", type_=JSON),
-        bindparam("published_at", type_=UTCDateTime()),
+    prescriber = _prescriber_ctes()
+    patient, changed = _patient_ctes()
+    # The prescription keeps the lists it is screened on: those sent, or those on
+    # record for the ones left out.
+    rx = (
+        postgresql_insert(_prescriptions)
+        .from_select(
+            [*_ORDER, "prescriber_id", "patient_id", *LISTS, "created_at", "updated_at"],
+            select(
+                *(_bind(c) for c in _ORDER),
+                prescriber.c.id,
+                patient.c.id,
+                *(patient.c[n] for n in LISTS),
+                func.now(),
+                func.now(),
+            ),
+        )
+        .returning(_prescriptions.c.id, _prescriptions.c.created_at)
+        .cte("rx")
+    )
+    # unnest() over arrays of one length zips them: a row per step.
+    steps = _rows_of("steps", rx, _steps, {c: func.unnest(_bind(c)) for c in _STEP})
+    first = _rows_of(
+        "first_status",
+        rx,
+        trail.STATUS_CHANGES,
+        {**{c: _bind(c) for c in _STATUS_BINDS}, "at": func.now()},
+    )
+    event = _rows_of(
+        "event",
+        rx,
+        trail.AUDIT_EVENTS,
+        {
+            **{c: _bind(c) for c in _EVENT_BINDS},
+            "at": func.now(),
+            "detail": func.json_build_object(
+                literal_column("'rx_number'"), cast(rx.c.id, postgresql.TEXT)
+            ),
+        },
+    )
+    work = _rows_of(
+        "work",
+        rx,
+        _outbox,
+        {
+            **{c: _bind(b) for c, b in _OUTBOX.items()},
+            "created_at": func.now(),
+            "payload": func.json_build_object(literal_column("'prescription_id'"), rx.c.id),
+        },
+    )
+    written = select(rx.c.id, rx.c.created_at).add_cte(changed, steps, first, event, work)
+    return _compact(written)
+
+
+def _rows_of(name: str, rx, table: Table, columns: dict[str, Any]):
+    """The rows of `table` for the prescription `rx` inserts: its id (where the table
+    has the column), and these columns."""
+    if "prescription_id" in table.c:
+        columns = {"prescription_id": rx.c.id, **columns}
+    return (
+        postgresql_insert(table)
+        .from_select(list(columns), select(*columns.values()).select_from(rx))
+        .cte(name)
     )
 
 
-_JSON_DETAILS = ("address", "allergies", "medications", "conditions")
+# "x AS anon_1": SQLAlchemy's names for values nothing refers to by name; and
+# "t.c AS c": a column named as it already is.
+_NEEDLESS_LABEL = re.compile(r" AS (?:anon|now|coalesce|unnest|json_build_object|id)_\d+\b")
+_SAME_NAME = re.compile(r"\b(\w+)\.(\w+) AS \2\b")
+
+
+def _compact(statement) -> TextClause:
+    """The statement's text as PostgreSQL runs it, without what it does not need: the
+    labels SQLAlchemy gives each value of an INSERT's SELECT (nothing refers to them)
+    and the line breaks, so it stays under psycopg's statement cache."""
+    dialect = postgresql.psycopg.dialect(paramstyle="named")
+    dialect.bind_typing = BindTyping.NONE  # the columns written type the values
+    compiled = statement.compile(dialect=dialect)
+    sql = _NEEDLESS_LABEL.sub("", " ".join(str(compiled).split()))
+    sql = _SAME_NAME.sub(r"\1.\2", sql)
+    binds = [
+        _bind(name) for name in compiled.binds if name in _JSON_BINDS or name == "published_at"
+    ]
+    return text(sql).bindparams(*binds)
+
+
+# --- SQLite: a statement per table ---------------------------------------------------
+
+
+def _one_by_one(connection: Connection, values: dict[str, Any]) -> Stored:
+    prescriber_id, _ = find_or_insert(
+        connection,
+        _prescribers,
+        {"npi": values["npi"]},
+        {column: values[bind] for column, bind in _PRESCRIBER.items() if column != "npi"},
+    )
+    patient_id, lists = _patient(connection, values)
+    now = utcnow()  # one moment for all the rows, as the database's clock gives them
+    rx = connection.execute(
+        insert(_prescriptions)
+        .values(
+            **{c: values[c] for c in _ORDER},
+            prescriber_id=prescriber_id,
+            patient_id=patient_id,
+            **lists,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(_prescriptions.c.id, _prescriptions.c.created_at)
+    ).one()
+    connection.execute(
+        insert(_steps),
+        [
+            {"prescription_id": rx.id, **dict(zip(_STEP, step, strict=True))}
+            for step in zip(*(values[c] for c in _STEP), strict=True)
+        ],
+    )
+    connection.execute(
+        insert(trail.STATUS_CHANGES),
+        {"prescription_id": rx.id, **{c: values[c] for c in _STATUS_BINDS}, "at": now},
+    )
+    connection.execute(
+        insert(trail.AUDIT_EVENTS),
+        {
+            "prescription_id": rx.id,
+            **{c: values[c] for c in _EVENT_BINDS},
+            "at": now,
+            "detail": {"rx_number": str(rx.id)},
+        },
+    )
+    connection.execute(
+        insert(_outbox),
+        {
+            **{c: values[b] for c, b in _OUTBOX.items()},
+            "created_at": now,
+            "payload": {"prescription_id": rx.id},
+        },
+    )
+    return Stored(rx.id, rx.created_at)
+
+
+def _patient(connection: Connection, values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The patient's id and the lists this order is screened on."""
+    sent = {d: values[d] for d in DETAILS}
+    patient_id, stored = find_or_insert(
+        connection,
+        _patients,
+        {k: values[k] for k in _PATIENT_KEY},
+        {
+            "last_name": values["last_name"],
+            "first_name": values["first_name"],
+            **{d: [] if v is None and d in LISTS else v for d, v in sent.items()},
+        },
+    )
+    if stored is None:
+        return patient_id, {n: sent[n] or [] for n in LISTS}
+    latest = {d: stored[d] if v is None else v for d, v in sent.items()}
+    if any(latest[d] != stored[d] for d in DETAILS):
+        connection.execute(update(_patients).where(_patients.c.id == patient_id).values(**latest))
+    return patient_id, {n: latest[n] for n in LISTS}

@@ -26,6 +26,7 @@ from pharmacy.models import (
 from pharmacy.services import Actor, NotFound
 from pharmacy.services.records import trail
 from pharmacy.services.reference import drug_data
+from pharmacy.services.unit_of_work import unit_of_work
 from pharmacy.services.worker.outcome import lists_of
 
 
@@ -81,14 +82,14 @@ def view_order(
     price_list = (
         session.get(PriceList, prescription.price_list_id) if prescription.price_list_id else None
     )
-    trail.record(
-        session,
-        actor,
-        "prescription.viewed",
-        prescription_id=prescription.id,
-        request_id=request_id,
-    )
-    session.commit()
+    with unit_of_work(session):  # the read is recorded before anything is shown
+        trail.record(
+            session,
+            actor,
+            "prescription.viewed",
+            prescription_id=prescription.id,
+            request_id=request_id,
+        )
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.prescription_id == rx_number).order_by(AuditEvent.id)
     ).all()

@@ -20,6 +20,9 @@ from pharmacy.domain.workflow import Status
 from pharmacy.models import AuditEvent, StatusChange, utcnow
 from pharmacy.services import Actor
 
+STATUS_CHANGES = StatusChange.__table__
+AUDIT_EVENTS = AuditEvent.__table__
+
 
 def status_change(
     prescription_id: int | None,
@@ -72,10 +75,12 @@ def write(
     """Write the rows in the session's transaction (after flushing what it holds, so
     an order added through the ORM is there for them to name)."""
     changes, events = list(status_changes), list(audit_events)
+    if session.new or session.dirty:
+        session.flush()
     if changes:
-        session.execute(insert(StatusChange), changes)
+        session.execute(insert(STATUS_CHANGES), changes)
     if events:
-        session.execute(insert(AuditEvent), events)
+        session.execute(insert(AUDIT_EVENTS), events)
 
 
 def record(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.models import Ingredient, MasterFormulationRecord, PriceList, Setting
 from pharmacy.services.reference.drug_data import load_packaged
+from pharmacy.services.unit_of_work import in_unit_of_work
 
 SEEDED_BY = "system:defaults"
 
@@ -116,6 +117,7 @@ SETTINGS: dict[str, Any] = {
 }
 
 
+@in_unit_of_work
 def load_defaults(session: Session) -> list[str]:
     """Insert whatever default is missing; returns what was added, for the operator."""
     added: list[str] = []
@@ -140,5 +142,4 @@ def load_defaults(session: Session) -> list[str]:
     drug_data = load_packaged(session, SEEDED_BY)
     if drug_data:
         added.append(drug_data)
-    session.commit()
     return added

@@ -23,6 +23,7 @@ from pharmacy.domain.drug_lexicon import DrugDataError, Kind, Lexicon
 from pharmacy.models import DrugDataVersion
 from pharmacy.services import Actor, ServiceError
 from pharmacy.services.records import trail
+from pharmacy.services.unit_of_work import in_unit_of_work
 
 PACKAGED = "packaged with the service"
 RXNORM_FILE = "opioid-rxnorm.tsv"
@@ -116,6 +117,7 @@ def load_packaged(session: Session, loaded_by: str) -> str | None:
     return f"drug data v{row.id}"
 
 
+@in_unit_of_work
 def import_file(session: Session, text: str, filename: str, actor: Actor) -> Loaded:
     """Load a newer RxNorm value set file or terms file as a new version. Refused, with
     nothing written, when it cannot be read or would leave the screen blind to an
@@ -159,7 +161,6 @@ def import_file(session: Session, text: str, filename: str, actor: Actor) -> Loa
         codes_added=loaded.codes_added,
         codes_removed=loaded.codes_removed,
     )
-    session.commit()
     return loaded
 
 

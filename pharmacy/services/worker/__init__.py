@@ -20,14 +20,14 @@ import uuid
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from pharmacy.database import alone
+from pharmacy.database import UNAVAILABLE, alone
 from pharmacy.domain.workflow import Status
 from pharmacy.models import OutboxMessage, Prescription, utcnow
 from pharmacy.services import reference
 from pharmacy.services.records import outbox
+from pharmacy.services.unit_of_work import unit_of_work
 from pharmacy.services.worker import orders, outcome, records
 from pharmacy.services.worker.orders import lot_stock, shelf
 from pharmacy.services.worker.records import plain
@@ -36,7 +36,7 @@ from pharmacy.services.worker.records import plain
 __all__ = ["TRANSIENT", "hold_for_error", "lot_stock", "plain", "shelf", "work_prescription"]
 
 # Worth retrying: the database or the network is away for a moment.
-TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = UNAVAILABLE
 log = logging.getLogger("pharmacy.work")
 _OUTBOX = OutboxMessage.__table__
 
@@ -61,14 +61,14 @@ def work_prescription(
         if not taken.own_busy:
             if prescription_id in statuses:
                 return statuses[prescription_id]
-            _done(session, message_uid)  # worked before, or no longer wanted
-            session.commit()
+            with unit_of_work(session):
+                _done(session, message_uid)  # worked before, or no longer wanted
             return None
     # The order alone, once whoever holds it is done with it.
     prescription = orders.lock(session, prescription_id)
     if prescription is None or prescription.status != Status.RECEIVED:
-        _done(session, message_uid)
-        session.commit()
+        with unit_of_work(session):
+            _done(session, message_uid)
         return None
     return _work(session, [prescription], today, prescription_id, request_id)[prescription_id]
 
@@ -84,18 +84,15 @@ def hold_for_error(
     """Hold an order the worker could not work, with the kind of error, for a pharmacist
     to see instead of a task retried for ever. Returns its new status, or None when it
     was no longer received."""
-    prescription = orders.lock(session, prescription_id)
-    held = prescription is not None and prescription.status == Status.RECEIVED
-    if held:
-        records.write(
-            session,
-            [outcome.failed(prescription_id, error)],
-            now=utcnow(),
-            request_ids={prescription_id: request_id},
-        )
-    _done(session, message_uid)
-    session.commit()
-    return Status.ON_HOLD if held else None
+    with unit_of_work(session):
+        prescription = orders.lock(session, prescription_id)
+        if prescription is None or prescription.status != Status.RECEIVED:
+            _done(session, message_uid)
+            return None
+        failed = outcome.failed(prescription_id, error)
+        records.write(session, [failed], now=utcnow(), request_ids={prescription_id: request_id})
+        _done(session, message_uid)
+    return failed.status
 
 
 def _work(
@@ -105,19 +102,19 @@ def _work(
     own_id: int,
     request_id: str | None,
 ) -> dict[int, str]:
-    """Work locked received orders in this transaction and commit; their new statuses."""
+    """Work received orders locked in the session's transaction, and end it with the
+    work committed (or rolled back, locks and all); their new statuses."""
     if not prescriptions:
         return {}
     try:
-        outcomes = _assess(session, prescriptions, today)
-        records.write(session, outcomes, now=utcnow(), request_ids={own_id: request_id})
-        session.commit()
+        with unit_of_work(session):
+            outcomes = _assess(session, prescriptions, today)
+            records.write(session, outcomes, now=utcnow(), request_ids={own_id: request_id})
     except TRANSIENT:
         raise
     except Exception:
         if [p.id for p in prescriptions] == [own_id]:
             raise  # the task holds its own order (see `hold_for_error`)
-        session.rollback()
         log.exception("a batch could not be written; its orders are worked one by one")
         return _one_by_one(session, [p.id for p in prescriptions], today, own_id, request_id)
     return {o.prescription_id: o.status for o in outcomes}
@@ -161,7 +158,7 @@ def _one_by_one(
         except TRANSIENT:
             raise
         except Exception as error:
-            session.rollback()
+            session.rollback()  # whatever the failed try had begun, locks and all
             _log_held(prescription_id)
             error_name = type(error).__name__
             status = hold_for_error(session, prescription_id, error_name, request_id=known)

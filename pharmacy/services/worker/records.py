@@ -20,14 +20,12 @@ from sqlalchemy.orm import Session
 from pharmacy.domain.workflow import Status
 from pharmacy.models import (
     Alert,
-    AuditEvent,
     Prescription,
     PriceLine,
-    StatusChange,
     Worksheet,
 )
 from pharmacy.services import SYSTEM
-from pharmacy.services.records import outbox
+from pharmacy.services.records import outbox, trail
 from pharmacy.services.worker.outcome import Outcome
 
 WORKED = "prescription.worked"
@@ -63,10 +61,10 @@ def write(
     alerts = [_alert(o.prescription_id, f, now) for o in outcomes for f in o.findings]
     if alerts:
         session.execute(insert(Alert.__table__), alerts)
-    session.execute(insert(StatusChange.__table__), [_status_change(o, now) for o in outcomes])
-    session.execute(
-        insert(AuditEvent.__table__),
-        [_audit_event(o, now, request_ids.get(o.prescription_id)) for o in outcomes],
+    trail.write(
+        session,
+        status_changes=[_status_change(o, now) for o in outcomes],
+        audit_events=[_audit_event(o, now, request_ids.get(o.prescription_id)) for o in outcomes],
     )
 
 
@@ -140,32 +138,23 @@ def _alert(prescription_id: int, finding, now: datetime) -> dict[str, Any]:
 
 
 def _status_change(outcome: Outcome, now: datetime) -> dict[str, Any]:
-    return {
-        "prescription_id": outcome.prescription_id,
-        "from_status": Status.RECEIVED.value,
-        "to_status": outcome.status.value,
-        "actor": SYSTEM.label,
-        "reason": None,
-        "at": now,
-    }
+    return trail.status_change(
+        outcome.prescription_id, Status.RECEIVED, outcome.status, SYSTEM, at=now
+    )
 
 
 def _audit_event(outcome: Outcome, now: datetime, request_id: str | None) -> dict[str, Any]:
-    """As `audit.record` writes one: identifiers and alert codes, no patient details."""
-    return {
-        "at": now,
-        "actor_type": SYSTEM.kind,
-        "actor_id": SYSTEM.id,
-        "actor_name": SYSTEM.name,
-        "action": WORKED,
-        "prescription_id": outcome.prescription_id,
-        "detail": {
-            "from_status": Status.RECEIVED.value,
-            "to_status": outcome.status.value,
-            "alerts": [f.code for f in outcome.findings],
-        },
-        "request_id": request_id,
-    }
+    """Identifiers and alert codes, no patient details."""
+    return trail.audit_event(
+        SYSTEM,
+        WORKED,
+        prescription_id=outcome.prescription_id,
+        request_id=request_id,
+        at=now,
+        from_status=Status.RECEIVED.value,
+        to_status=outcome.status.value,
+        alerts=[f.code for f in outcome.findings],
+    )
 
 
 _AS_IS = frozenset({str, int, float, bool, type(None)})
