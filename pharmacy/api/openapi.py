@@ -1,179 +1,152 @@
-"""The OpenAPI 3.1 document, generated from the schemas that validate requests."""
+"""The OpenAPI 3.1 document of prescriber API v1, generated from the routes' declarations.
+
+Each route declares its operation just above itself (`operation`): its id and summary,
+the models of its path, query, headers and body (`schemas`), and its answers. SpecTree
+turns these into the document, so a limit is stated once: the list's bounds and the
+Idempotency-Key's length come from the constants of `schemas` that the routes enforce,
+the body's size from `pharmacy.MAX_BODY_BYTES`, which the app gives Flask and
+`body.read_json` as MAX_CONTENT_LENGTH.
+
+Why SpecTree: it decorates plain Flask views and can leave validation alone, so the
+app stays a plain Flask app with a plain blueprint, and requests are still read by the
+strict `body.read_json` and refused by `routes._validated`, with the codes and messages
+clinics already handle. It reads Pydantic v2 models as they are. APIFlask would replace
+the Flask class with its own and is built around marshmallow; flask-openapi3 would
+replace the app and the blueprint with its own classes and validate from the views'
+signatures, answering refusals in its own words.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from flask import jsonify
-from pydantic.json_schema import models_json_schema
+from flask import Flask, jsonify
+from pydantic import BaseModel
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData, Server
+
+from pharmacy import MAX_BODY_BYTES
 
 from . import blueprint
-from .examples import EXAMPLE_PRESCRIPTION
-from .schemas import (
-    CancelIn,
-    ErrorOut,
-    PrescriptionIn,
-    PrescriptionOut,
-    PrescriptionPageOut,
+from .schemas import ErrorOut
+
+# An answer: (model, description), or a description alone for an error (`ErrorOut`).
+Answer = tuple[type[BaseModel], str] | str
+
+COMMON_ANSWERS: dict[int, Answer] = {
+    401: "No API key, or an unknown or revoked one",
+    503: "A dependency is down; try again shortly",
+}
+BODY_TOO_LARGE = f"The body is over {MAX_BODY_BYTES // 1024} KiB"
+
+SPEC = SpecTree(
+    "flask",
+    mode="strict",  # the declared routes only, never the dashboard's
+    annotations=False,  # the views take no models as arguments: they read requests
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+    validation_error_model=ErrorOut,
+    title="LDN prescriber API",
+    version="1.0.0",
+    description="Clinics submit Low Dose Naltrexone prescriptions and follow them.",
+    servers=[Server(url="/")],
+    security_schemes=[
+        SecurityScheme(name="apiKey", data=SecuritySchemeData(type="http", scheme="bearer"))
+    ],
+    security={"apiKey": []},
 )
 
-REF = "#/components/schemas/{model}"
+# What SpecTree has no words for, added to its operations by operationId (`_finish`).
+_PATHS: dict[str, type[BaseModel]] = {}
+_BODIES: dict[str, dict[str, Any]] = {}
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model="ErrorOut")}}},
-    }
+def operation(
+    operation_id: str,
+    summary: str,
+    *,
+    answers: Mapping[int, Answer],
+    path: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    headers: type[BaseModel] | None = None,
+    json: type[BaseModel] | None = None,
+    body_required: bool = True,
+    example: Any = None,
+    invalid: int = 422,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route in the document. Nothing is validated here: the route reads and
+    refuses its requests itself. `invalid` is the answer to a request that breaks the
+    models declared (422, or 404 for an id that names nothing); it must be one of
+    `answers`."""
+    if invalid not in answers:
+        raise ValueError(f"{operation_id}: {invalid} is not among its answers")
+    responses = Response(
+        **{
+            f"HTTP_{code}": answer if isinstance(answer, tuple) else (ErrorOut, answer)
+            for code, answer in {**answers, **COMMON_ANSWERS}.items()
+        }
+    )
+    if path is not None:
+        _PATHS[operation_id] = path
+    if json is not None:
+        _BODIES[operation_id] = {"required": body_required} | (
+            {"example": example} if example is not None else {}
+        )
+    declare = SPEC.validate(
+        query=query,
+        headers=headers,
+        json=json,
+        resp=responses,
+        operation_id=operation_id,
+        validation_error_status=invalid,
+        skip_validation=True,  # its wrapper then only passes the view's answer on
+    )
 
+    def declared(view: Callable[..., Any]) -> Callable[..., Any]:
+        documented = declare(view)
+        documented.__doc__ = summary  # SpecTree takes the summary from the docstring
+        return documented
 
-def _json(model: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=model)}}},
-    }
-
-
-COMMON_ERRORS = {
-    "401": _error("No API key, or an unknown or revoked one"),
-    "503": _error("A dependency is down; try again shortly"),
-}
-PRESCRIPTION_ID = {
-    "name": "prescription_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "format": "uuid"},
-}
+    return declared
 
 
 @cache
 def document() -> dict[str, Any]:
-    _, schemas = models_json_schema(
-        [
-            (PrescriptionIn, "validation"),
-            (CancelIn, "validation"),
-            (PrescriptionOut, "serialization"),
-            (PrescriptionPageOut, "serialization"),
-            (ErrorOut, "serialization"),
-        ],
-        ref_template=REF,
-    )
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "LDN prescriber API",
-            "version": "1.0.0",
-            "description": "Clinics submit Low Dose Naltrexone prescriptions and follow them.",
-        },
-        "servers": [{"url": "/"}],
-        "components": {
-            "schemas": schemas["$defs"],
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
-        },
-        "security": [{"apiKey": []}],
-        "paths": {
-            "/api/v1/prescriptions": {
-                "post": {
-                    "operationId": "submitPrescription",
-                    "summary": "Submit a prescription",
-                    "parameters": [
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "description": "Retries with the same key and body get the "
-                            "first answer again and make no second order.",
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                        }
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": REF.format(model="PrescriptionIn")},
-                                "example": EXAMPLE_PRESCRIPTION,
-                            }
-                        },
-                    },
-                    "responses": {
-                        "201": _json("PrescriptionOut", "Stored; it is worked next"),
-                        "400": _error("The body is not valid JSON"),
-                        "409": _error("The Idempotency-Key was used with another body"),
-                        "413": _error("The body is over 64 KiB"),
-                        "415": _error("The body is not application/json"),
-                        "422": _error("The prescription breaks a rule; details name fields"),
-                        **COMMON_ERRORS,
-                    },
-                },
-                "get": {
-                    "operationId": "listPrescriptions",
-                    "summary": "List the clinic's prescriptions, newest first",
-                    "parameters": [
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": PrescriptionOut.model_json_schema()["properties"]["status"][
-                                    "enum"
-                                ],
-                            },
-                        },
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-                        },
-                    ],
-                    "responses": {
-                        "200": _json("PrescriptionPageOut", "One page of prescriptions"),
-                        "422": _error("A query parameter is out of range"),
-                        **COMMON_ERRORS,
-                    },
-                },
-            },
-            "/api/v1/prescriptions/{prescription_id}": {
-                "get": {
-                    "operationId": "getPrescription",
-                    "summary": "One prescription, with its status, quantity, BUD and price",
-                    "parameters": [PRESCRIPTION_ID],
-                    "responses": {
-                        "200": _json("PrescriptionOut", "The prescription"),
-                        "404": _error("Not one of this clinic's prescriptions"),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-            "/api/v1/prescriptions/{prescription_id}/cancel": {
-                "post": {
-                    "operationId": "cancelPrescription",
-                    "summary": "Cancel a prescription not yet dispensed",
-                    "parameters": [PRESCRIPTION_ID],
-                    "requestBody": {
-                        "required": False,
-                        "content": {
-                            "application/json": {"schema": {"$ref": REF.format(model="CancelIn")}}
-                        },
-                    },
-                    "responses": {
-                        "200": _json("PrescriptionOut", "Cancelled (or already cancelled)"),
-                        "400": _error("The body is not valid JSON"),
-                        "404": _error("Not one of this clinic's prescriptions"),
-                        "409": _error("Already dispensed or rejected"),
-                        "415": _error("The body is not application/json"),
-                        "422": _error("The reason breaks a rule"),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-        },
-    }
+    """The document of the blueprint's routes. It is built on an app holding the
+    blueprint alone, so it is the same whichever app serves it and needs none."""
+    app = Flask(__name__)
+    app.register_blueprint(blueprint)
+    with app.app_context():
+        generated = copy.deepcopy(SPEC.spec)
+    return _finish(generated)
+
+
+def _finish(document: dict[str, Any]) -> dict[str, Any]:
+    """Add what SpecTree cannot say (a path parameter's format, a body's example, a body
+    that may be left out) and drop the empty descriptions and tags it writes."""
+    document.pop("tags", None)
+    for methods in document["paths"].values():
+        for op in methods.values():
+            operation_id = op["operationId"]
+            for key in ("description", "tags"):
+                if not op.get(key):
+                    op.pop(key, None)
+            for parameter in op["parameters"]:
+                if not parameter.get("description"):
+                    parameter.pop("description", None)
+                if parameter["in"] == "path" and operation_id in _PATHS:
+                    # Flask's rule says only "a string"; the path's model says more.
+                    declared = _PATHS[operation_id].model_json_schema()["properties"]
+                    parameter["schema"] = declared[parameter["name"]]
+            if operation_id in _BODIES:
+                body = _BODIES[operation_id]
+                op["requestBody"]["required"] = body["required"]
+                if "example" in body:
+                    op["requestBody"]["content"]["application/json"]["example"] = body["example"]
+    return document
 
 
 @blueprint.get("/openapi.json")

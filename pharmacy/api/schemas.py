@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -96,6 +97,13 @@ POSTAL_CODE = re.compile(r"\d{5}(-\d{4})?")
 ICD10 = re.compile(r"[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?")
 RXNORM = re.compile(r"\d{1,8}")
 MAX_EXPONENT = 30
+
+# Limits the routes enforce on what is not a body; the document states these same values.
+PER_PAGE_DEFAULT = 50
+PER_PAGE_MAX = 200
+PAGE_MAX = 1_000_000
+IDEMPOTENCY_KEY_MAX = 255
+STATUS_NAMES = [s.value for s in Status]
 
 
 def _rule(check: Callable[[Any], str | None]) -> AfterValidator:
@@ -433,3 +441,56 @@ class ErrorOut(BaseModel):
     error: str
     message: str
     details: list[ErrorDetailOut] = []
+
+
+# Parameters: declared for the document; the routes read them themselves (`routes`), so
+# their refusals keep the words they have always had.
+
+
+def _absent_by_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # a parameter not sent is none; null cannot be sent
+
+
+class ListQuery(BaseModel):
+    status: Annotated[
+        Literal[tuple(STATUS_NAMES)] | None,  # type: ignore[valid-type]
+        Field(
+            description="Only the prescriptions with this status",
+            json_schema_extra=_absent_by_default,
+        ),
+        WithJsonSchema({"type": "string", "enum": STATUS_NAMES}),
+    ] = None
+    page: Annotated[int, Field(ge=1, le=PAGE_MAX, description="Which page, from 1")] = 1
+    per_page: Annotated[
+        int, Field(ge=1, le=PER_PAGE_MAX, description="Prescriptions on a page")
+    ] = PER_PAGE_DEFAULT
+
+
+# What `str.isascii() and str.isprintable()` accept: the space to the tilde.
+PRINTABLE_ASCII = re.compile(r"[ -~]+")
+
+
+class SubmitHeaders(BaseModel):
+    idempotency_key: Annotated[
+        str | None,
+        Field(
+            alias="Idempotency-Key",
+            description="Retries with the same key and body get the first answer again "
+            "and make no second order.",
+            json_schema_extra=_absent_by_default,
+        ),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": IDEMPOTENCY_KEY_MAX,
+                "pattern": "^" + PRINTABLE_ASCII.pattern + "$",
+            }
+        ),
+    ] = None
+
+
+class PrescriptionPath(BaseModel):
+    """An id that is not a UUID names no prescription: it is answered 404."""
+
+    prescription_id: uuid.UUID
