@@ -2,24 +2,23 @@
 
 Every dashboard view requires a login (`auth` checks it before any view runs), and
 every view names the roles it allows with `@allow(...)`. Actions on orders name the
-roles the service allows for them (`staff_actions.ROLE_ACTIONS`), and the service checks
-again against the account as it is in the database at that moment.
+roles the workflow's table allows for them (`domain.workflow.ACTIONS`), and the service
+checks again against the account as it is in the database at that moment.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flask import abort
 from flask_login import current_user
 
-from pharmacy.models import ROLES, User
-from pharmacy.services.counter.access import DOING, roles_for
-from pharmacy.services.counter.actions import Action, Staff
+from pharmacy.domain.workflow import ACTIONS, STAFF_ROLES, Action, roles_for
+from pharmacy.services.counter.access import Staff
 
-EVERYONE = ROLES
+EVERYONE = STAFF_ROLES
 PHARMACY_STAFF = ("technician", "pharmacist")
 AUDITORS = ("pharmacist", "admin")
 ADMINS = ("admin",)
@@ -30,7 +29,16 @@ PRINTERS = PHARMACY_STAFF
 View = TypeVar("View", bound=Callable[..., object])
 
 
-def signed_in() -> User:
+class Account(Protocol):
+    """What the views read of the signed-in account."""
+
+    id: int
+    username: str
+    role: str
+    initials: str
+
+
+def signed_in() -> Account:
     return current_user.user
 
 
@@ -66,4 +74,4 @@ def allow(*roles: str, doing: str | None = None) -> Callable[[View], View]:
 
 def allow_action(action: Action) -> Callable[[View], View]:
     """The roles the service allows for `action`, refused here before anything is read."""
-    return allow(*roles_for(action), doing=DOING[action])
+    return allow(*roles_for(action), doing=ACTIONS[action].doing)

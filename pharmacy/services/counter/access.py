@@ -1,4 +1,7 @@
-"""Who may do what to an order: the staff roles, and the states each action starts from.
+"""Who may do what to an order: the staff's account checked against the workflow's table.
+
+The table itself (roles, the states each action starts from) is the domain's
+(`domain.workflow.ACTIONS`); `ROLE_ACTIONS`, `ACTION_STATES` and `DOING` read it.
 
 The web shows only the buttons `allowed_actions` returns, but every action checks again
 (`authorize`), against the account as it is in the database now: a role changed or an
@@ -7,15 +10,34 @@ account deactivated since the person logged in counts from the next click.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pharmacy.domain.workflow import FINAL, Status
+from pharmacy.domain.workflow import (
+    ACTIONS,
+    STAFF_ROLES,
+    Action,
+    Status,
+    may,
+    only_who_may,
+    roles_for,
+)
 from pharmacy.models import Prescription, User
 from pharmacy.services import Actor, ServiceError
+
+__all__ = [
+    "ACTION_STATES",
+    "DOING",
+    "ROLE_ACTIONS",
+    "Action",
+    "Forbidden",
+    "Staff",
+    "allowed_actions",
+    "authorize",
+    "roles_for",
+]
 
 
 class Forbidden(ServiceError):
@@ -42,48 +64,15 @@ class Staff:
         return cls(user.id, user.username, user.role, user.initials)
 
 
-class Action(enum.StrEnum):
-    OVERRIDE = "override"
-    REJECT = "reject"
-    RECORD_COMPOUNDING = "record_compounding"
-    VERIFY = "verify"
-    DISPENSE = "dispense"
-    CANCEL = "cancel"
-
-
+# The domain's table, read the way the dashboard and the actions read it.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "technician": frozenset({Action.RECORD_COMPOUNDING.value, Action.DISPENSE.value}),
-    "pharmacist": frozenset(action.value for action in Action),
-    "admin": frozenset({Action.CANCEL.value}),
+    role: frozenset(action.value for action in Action if may(role, action)) for role in STAFF_ROLES
 }
-
-# The states each action starts from. Every move it makes is one the workflow allows.
 ACTION_STATES: dict[Action, frozenset[Status]] = {
-    Action.OVERRIDE: frozenset({Status.ON_HOLD}),
-    Action.REJECT: frozenset({Status.ON_HOLD, Status.READY}),
-    Action.RECORD_COMPOUNDING: frozenset({Status.READY}),
-    Action.VERIFY: frozenset({Status.COMPOUNDED}),
-    Action.DISPENSE: frozenset({Status.VERIFIED}),
-    Action.CANCEL: frozenset(Status) - FINAL,
+    action: rule.starts_from for action, rule in ACTIONS.items()
 }
-
 # How a refusal names the action: "only a pharmacist may <...>".
-DOING = {
-    Action.OVERRIDE: "override a hold",
-    Action.REJECT: "reject an order",
-    Action.RECORD_COMPOUNDING: "record compounding",
-    Action.VERIFY: "verify a compounded order",
-    Action.DISPENSE: "dispense an order",
-    Action.CANCEL: "cancel an order",
-}
-
-
-def roles_for(action: Action) -> list[str]:
-    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-
-
-def _a(role: str) -> str:
-    return f"{'an' if role[:1] in 'aeiou' else 'a'} {role}"
+DOING: dict[Action, str] = {action: rule.doing for action, rule in ACTIONS.items()}
 
 
 def authorize(session: Session, staff: Staff, action: Action) -> User:
@@ -93,11 +82,8 @@ def authorize(session: Session, staff: Staff, action: Action) -> User:
     )
     if user is None or not user.active:
         raise Forbidden(f"{staff.username} has no active staff account")
-    if action not in ROLE_ACTIONS.get(user.role, frozenset()):
-        allowed = " or ".join(_a(role) for role in roles_for(action))
-        raise Forbidden(
-            f"only {allowed} may {DOING[action]}; {user.username} is signed in as {user.role}"
-        )
+    if user.role not in STAFF_ROLES or not may(user.role, action):
+        raise Forbidden(f"{only_who_may(action)}; {user.username} is signed in as {user.role}")
     return user
 
 

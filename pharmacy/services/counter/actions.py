@@ -1,7 +1,8 @@
 """What the pharmacy's staff do to an order from the dashboard.
 
-Each action is one service call in one transaction with its audit event; an action the
-role or the state does not allow is refused and changes nothing:
+Each action is one service call in one unit of work with its audit event; an action the
+role or the state does not allow (the workflow's table, `domain.workflow.ACTIONS`) is
+refused and changes nothing:
 
 - Forbidden (403): the role may not, or the pharmacist who compounded tries to verify;
 - Conflict (409): the order is not in a state the action starts from (code
@@ -13,8 +14,8 @@ role or the state does not allow is refused and changes nothing:
   its field;
 - NotFound (404): no such Rx number.
 
-Compounding and verification live in `compounding_records`; who may do what in
-`staff_access`. Every name the dashboard uses is importable from here.
+Compounding and verification live in `counter.compounding`; the account checks in
+`counter.access`. Every name the dashboard uses is importable from here.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
-from pharmacy.domain.workflow import Status
 from pharmacy.models import AuditEvent, Prescription, Worksheet
 from pharmacy.services import Conflict
 from pharmacy.services.counter.access import (
@@ -40,12 +40,11 @@ from pharmacy.services.counter.access import (
 )
 from pharmacy.services.counter.changes import (
     alert_detail,
+    checked_move,
     locked,
-    move,
-    one_transaction,
-    require_state,
     resolve_hard_stops,
     shown,
+    write_move,
     written_reason,
 )
 from pharmacy.services.counter.compounding import (
@@ -54,6 +53,7 @@ from pharmacy.services.counter.compounding import (
     verify,
 )
 from pharmacy.services.records import trail
+from pharmacy.services.unit_of_work import unit_of_work
 
 __all__ = [
     "ACTION_STATES",
@@ -90,10 +90,10 @@ def override(
     price, so there is nothing to compound from: it is refused (`no_worksheet`); such an
     order is rejected or cancelled, and sent again once its cause is fixed.
     """
-    with one_transaction(session):
+    with unit_of_work(session):
         authorize(session, staff, Action.OVERRIDE)
         prescription = locked(session, rx_number)
-        require_state(prescription, Action.OVERRIDE)
+        change = checked_move(prescription, Action.OVERRIDE)
         if not _has_worksheet(session, prescription):
             raise Conflict(
                 "no_worksheet",
@@ -104,19 +104,19 @@ def override(
             )
         written = written_reason(reason)
         resolved = resolve_hard_stops(session, prescription, "overridden", staff, written)
-        move(session, prescription, Status.READY, staff, written)
+        write_move(session, prescription, change, staff, written)
         trail.record(
             session,
             staff.actor,
             "prescription.overridden",
             prescription_id=prescription.id,
             request_id=request_id,
-            from_status=Status.ON_HOLD.value,
-            to_status=Status.READY.value,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
             reason=written,
             **alert_detail(resolved),
         )
-        return _committed(session, prescription)
+        return _shown(session, prescription)
 
 
 def reject(
@@ -130,25 +130,25 @@ def reject(
     """A pharmacist refuses to fill an order, held or ready, with a written reason; its
     unresolved hard stops are resolved `rejected` with that reason.
     """
-    with one_transaction(session):
+    with unit_of_work(session):
         authorize(session, staff, Action.REJECT)
         prescription = locked(session, rx_number)
-        current = require_state(prescription, Action.REJECT)
+        change = checked_move(prescription, Action.REJECT)
         written = written_reason(reason)
         resolved = resolve_hard_stops(session, prescription, "rejected", staff, written)
-        move(session, prescription, Status.REJECTED, staff, written)
+        write_move(session, prescription, change, staff, written)
         trail.record(
             session,
             staff.actor,
             "prescription.rejected",
             prescription_id=prescription.id,
             request_id=request_id,
-            from_status=current.value,
-            to_status=Status.REJECTED.value,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
             reason=written,
             **alert_detail(resolved),
         )
-        return _committed(session, prescription)
+        return _shown(session, prescription)
 
 
 def dispense(
@@ -163,10 +163,10 @@ def dispense(
 
     Never after its beyond-use date: a preparation past it may have lost strength or
     grown microbes, so it is cancelled and made again instead."""
-    with one_transaction(session):
+    with unit_of_work(session):
         authorize(session, staff, Action.DISPENSE)
         prescription = locked(session, rx_number)
-        require_state(prescription, Action.DISPENSE)
+        change = checked_move(prescription, Action.DISPENSE)
         if not _label_printed(session, prescription.id):
             raise Conflict(
                 "label_not_printed",
@@ -180,17 +180,17 @@ def dispense(
                 f"Rx {prescription.rx_number} was to be used by {use_by.isoformat()}: it may "
                 "not be dispensed; cancel it and make it again",
             )
-        move(session, prescription, Status.DISPENSED, staff)
+        write_move(session, prescription, change, staff)
         trail.record(
             session,
             staff.actor,
             "prescription.dispensed",
             prescription_id=prescription.id,
             request_id=request_id,
-            from_status=Status.VERIFIED.value,
-            to_status=Status.DISPENSED.value,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
         )
-        return _committed(session, prescription)
+        return _shown(session, prescription)
 
 
 def cancel(
@@ -203,23 +203,23 @@ def cancel(
 ) -> Prescription:
     """Stop an order that is not yet dispensed, rejected or cancelled, with a written
     reason. What was compounded for it stays recorded and off the shelf."""
-    with one_transaction(session):
+    with unit_of_work(session):
         authorize(session, staff, Action.CANCEL)
         prescription = locked(session, rx_number)
-        current = require_state(prescription, Action.CANCEL)
+        change = checked_move(prescription, Action.CANCEL)
         written = written_reason(reason)
-        move(session, prescription, Status.CANCELLED, staff, written)
+        write_move(session, prescription, change, staff, written)
         trail.record(
             session,
             staff.actor,
             "prescription.cancelled",
             prescription_id=prescription.id,
             request_id=request_id,
-            from_status=current.value,
-            to_status=Status.CANCELLED.value,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
             reason=written,
         )
-        return _committed(session, prescription)
+        return _shown(session, prescription)
 
 
 def _has_worksheet(session: Session, prescription: Prescription) -> bool:
@@ -227,11 +227,11 @@ def _has_worksheet(session: Session, prescription: Prescription) -> bool:
     return found is not None
 
 
-def _committed(session: Session, prescription: Prescription) -> Prescription:
+def _shown(session: Session, prescription: Prescription) -> Prescription:
+    """The changed order as it will be committed: read after the flush, inside the unit
+    of work, so what is returned is exactly what the commit at its end keeps."""
     session.flush()
-    changed = shown(session, prescription.id)
-    session.commit()
-    return changed
+    return shown(session, prescription.id)
 
 
 def _label_printed(session: Session, prescription_id: int) -> bool:

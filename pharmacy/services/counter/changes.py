@@ -1,45 +1,28 @@
 """What every staff action on an order does the same way.
 
-One action is one transaction: lock the order, check the role and the state, make the
-change with its StatusChange and audit event, commit. A refusal raises before the
-commit and rolls back, so it changes nothing and leaves no lock behind.
+One action is one unit of work: lock the order, check the role and the state against
+the workflow's table, make the change with its status change row and audit event
+(through `records.trail`), commit. A refusal raises inside the unit of work and rolls
+it back, so it changes nothing and leaves no lock behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from pharmacy.domain import workflow
 from pharmacy.domain.prescription import Problem
 from pharmacy.domain.screening import Severity
-from pharmacy.domain.workflow import Status, can_move
+from pharmacy.domain.workflow import Move
 from pharmacy.domain.written import reason_problem, tidy
-from pharmacy.models import Alert, Prescription, Setting, StatusChange, utcnow
+from pharmacy.models import Alert, Prescription, Setting, utcnow
 from pharmacy.services import Conflict, Invalid, NotFound
-from pharmacy.services.counter.access import ACTION_STATES, Action, Staff
-
-STATE_RULES = {
-    Action.OVERRIDE: "only an order on hold can be overridden",
-    Action.REJECT: "only an order on hold or ready can be rejected",
-    Action.RECORD_COMPOUNDING: "only a ready order can be recorded as compounded",
-    Action.VERIFY: "only a compounded order can be verified",
-    Action.DISPENSE: "only a verified order can be dispensed",
-    Action.CANCEL: "a dispensed, rejected or cancelled order cannot be cancelled",
-}
-
-
-@contextmanager
-def one_transaction(session: Session) -> Iterator[None]:
-    """Roll back on any refusal or error: the caller commits inside on success."""
-    try:
-        yield
-    except BaseException:
-        session.rollback()
-        raise
+from pharmacy.services.counter.access import Action, Staff
+from pharmacy.services.records import trail
 
 
 def locked(session: Session, rx_number: int) -> Prescription:
@@ -57,36 +40,26 @@ def locked(session: Session, rx_number: int) -> Prescription:
     return prescription
 
 
-def require_state(prescription: Prescription, action: Action) -> Status:
-    current = Status(prescription.status)
-    if current not in ACTION_STATES[action]:
-        raise Conflict(
-            "wrong_status",
-            f"Rx {prescription.rx_number} is {current.value.replace('_', ' ')}: "
-            f"{STATE_RULES[action]}",
-        )
-    return current
+def checked_move(prescription: Prescription, action: Action) -> Move:
+    """The move `action` makes to the order as the workflow has it, or Conflict
+    `wrong_status` naming the state the order is in and the rule it breaks."""
+    try:
+        return workflow.move(prescription.status, action, rx_number=prescription.rx_number)
+    except workflow.WrongState as refused:
+        raise Conflict(refused.code, refused.message) from None
 
 
-def move(
+def write_move(
     session: Session,
     prescription: Prescription,
-    to: Status,
+    change: Move,
     staff: Staff,
     reason: str | None = None,
 ) -> None:
-    current = Status(prescription.status)
-    assert can_move(current, to), f"the workflow does not move {current} to {to}"
-    session.add(
-        StatusChange(
-            prescription_id=prescription.id,
-            from_status=current,
-            to_status=to,
-            actor=staff.actor.label,
-            reason=reason,
-        )
-    )
-    prescription.status = to
+    """Give the order its new status, with the status change row that records it."""
+    row = trail.status_change(prescription.id, *change, staff.actor, reason=reason)
+    trail.write(session, status_changes=[row])
+    prescription.status = change.to_status
 
 
 def invalid(problems: list[Problem]) -> Invalid:

@@ -25,7 +25,6 @@ from pharmacy.domain.compounding_record import (
     qc_result,
 )
 from pharmacy.domain.prescription import Problem
-from pharmacy.domain.workflow import Status
 from pharmacy.domain.written import tidy
 from pharmacy.models import (
     CompoundingRecord,
@@ -38,16 +37,16 @@ from pharmacy.models import (
 from pharmacy.services import Conflict
 from pharmacy.services.counter.access import Action, Forbidden, Staff, authorize
 from pharmacy.services.counter.changes import (
+    checked_move,
     flag,
     invalid,
     locked,
-    move,
-    one_transaction,
-    require_state,
     setting,
+    write_move,
 )
 from pharmacy.services.counter.changes import shown as shown_order
 from pharmacy.services.records import trail
+from pharmacy.services.unit_of_work import unit_of_work
 from pharmacy.services.worker import lot_stock, plain
 
 QC_SETTINGS = ("capsule_weight_tolerance_percent", "liquid_volume_tolerance_percent")
@@ -63,10 +62,10 @@ def record_compounding(
     request_id: str | None = None,
 ) -> CompoundingRecord:
     """Record what was made for a ready order, which becomes `compounded`."""
-    with one_transaction(session):
+    with unit_of_work(session):
         authorize(session, staff, Action.RECORD_COMPOUNDING)
         prescription = locked(session, rx_number)
-        require_state(prescription, Action.RECORD_COMPOUNDING)
+        change = checked_move(prescription, Action.RECORD_COMPOUNDING)
         worksheet = _worksheet(session, prescription)
         if not isinstance(entry, CompoundingEntry):
             raise invalid([Problem("entry", "must be a CompoundingEntry")])
@@ -96,7 +95,7 @@ def record_compounding(
             deviations=tidy(entry.deviations),
         )
         session.add(record)
-        move(session, prescription, Status.COMPOUNDED, staff)
+        write_move(session, prescription, change, staff)
         session.flush()
         trail.record(
             session,
@@ -104,15 +103,14 @@ def record_compounding(
             "prescription.compounded",
             prescription_id=prescription.id,
             request_id=request_id,
-            from_status=Status.READY.value,
-            to_status=Status.COMPOUNDED.value,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
             compounding_record_id=record.id,
             qc_check=qc.check.value,
             qc_passed=qc.passed,
             has_deviations=bool(record.deviations),
             lots=[{"lot_id": c["lot_id"], "amount": c["amount"]} for c in components],
         )
-        session.commit()
     return record
 
 
@@ -124,10 +122,10 @@ def verify(
     By default the verifier may not be the person who compounded (setting
     `verifier_may_be_compounder`; a missing setting counts as no).
     """
-    with one_transaction(session):
+    with unit_of_work(session):
         authorize(session, staff, Action.VERIFY)
         prescription = locked(session, rx_number)
-        require_state(prescription, Action.VERIFY)
+        change = checked_move(prescription, Action.VERIFY)
         record = session.scalar(
             select(CompoundingRecord)
             .where(CompoundingRecord.prescription_id == prescription.id)
@@ -154,21 +152,20 @@ def verify(
             )
         record.verified_by = staff.user_id
         record.verified_at = utcnow()
-        move(session, prescription, Status.VERIFIED, staff)
+        write_move(session, prescription, change, staff)
         trail.record(
             session,
             staff.actor,
             "prescription.verified",
             prescription_id=prescription.id,
             request_id=request_id,
-            from_status=Status.COMPOUNDED.value,
-            to_status=Status.VERIFIED.value,
+            from_status=change.from_status.value,
+            to_status=change.to_status.value,
             compounding_record_id=record.id,
             qc_passed=record.qc_passed,
         )
         session.flush()
         verified = shown_order(session, prescription.id)
-        session.commit()
     return verified
 
 

@@ -28,16 +28,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from pharmacy.domain import workflow
 from pharmacy.domain.search import name_key
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Alert, Clinic, CompoundingRecord, Patient, Prescription
 from pharmacy.services import Actor
 from pharmacy.services.records import trail
 
-# Alerts first: an order on hold waits for a pharmacist; then the order in which the
-# work is done; orders still being worked by the system come last, closed ones after.
-OPEN = (Status.ON_HOLD, Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.RECEIVED)
-CLOSED = (Status.DISPENSED, Status.REJECTED, Status.CANCELLED)
+
+def _queue_rank(status: Status) -> int:
+    """Alerts first: an order on hold waits for a pharmacist; then the order in which the
+    work is done; orders still being worked by the system come last."""
+    last = {Status.ON_HOLD: -1, Status.RECEIVED: len(Status)}
+    return last.get(status, list(Status).index(status))
+
+
+# Which orders are open and which closed is the workflow's; the queue sets their order
+# (closed ones after the open, in the workflow's order).
+OPEN = tuple(sorted(workflow.OPEN, key=_queue_rank))
+CLOSED = workflow.CLOSED
 VIEWS: dict[str, tuple[Status, ...]] = {
     "open": OPEN,
     "all": OPEN + CLOSED,

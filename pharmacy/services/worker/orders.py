@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.compounding import LotStock
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import OPEN, Status
 from pharmacy.models import Ingredient, Lot, Prescription
 
-ACTIVE = (Status.RECEIVED, Status.READY, Status.ON_HOLD, Status.COMPOUNDED, Status.VERIFIED)
+ACTIVE = OPEN  # an order still to be worked, made, checked or handed over
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pharmacy.domain.compounding import LotStock, Worksheet, compute_worksheet
 from pharmacy.domain.drug_lexicon import Lexicon
 from pharmacy.domain.pricing import Price, price_worksheet
 from pharmacy.domain.screening import Finding, Lists, Severity, screen
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import Status, move
 from pharmacy.models import Prescription
 from pharmacy.services import reference
 from pharmacy.services.worker.orders import order_of
@@ -71,7 +71,7 @@ def assess(
     held = any(f.severity is Severity.HARD_STOP for f in findings)
     return Outcome(
         prescription.id,
-        Status.ON_HOLD if held else Status.READY,
+        worked_to(held=held),
         findings,
         Worked(mfr_id, worksheet, price, data.price_list_id),
         version,
@@ -88,4 +88,10 @@ def failed(prescription_id: int, error: str) -> Outcome:
         f"The worksheet could not be computed ({error}). Check the order and the "
         "formula, lots and price list, then work it by hand or reject it.",
     )
-    return Outcome(prescription_id, Status.ON_HOLD, [finding], None)
+    return Outcome(prescription_id, worked_to(held=True), [finding], None)
+
+
+def worked_to(*, held: bool) -> Status:
+    """Where the workflow moves a worked received order: on hold when a hard stop needs a
+    pharmacist, else ready."""
+    return move(Status.RECEIVED, Status.ON_HOLD if held else Status.READY).to_status

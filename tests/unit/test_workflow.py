@@ -1,0 +1,158 @@
+"""The order's workflow (domain.workflow): the table of actions against the allowed
+moves, the open, closed and printable states, the refusals' words, and the README's
+table rendered from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pharmacy.domain.workflow import (
+    ACTIONS,
+    ALLOWED_MOVES,
+    CLINIC,
+    CLOSED,
+    FINAL,
+    OPEN,
+    PRINTABLE,
+    STAFF_ROLES,
+    WORKED,
+    Action,
+    Move,
+    NotTheirs,
+    Refused,
+    Status,
+    WrongState,
+    can_move,
+    markdown_table,
+    move,
+    only_who_may,
+    roles_for,
+    why_not_printable,
+)
+from pharmacy.models import ROLES
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+ARCHITECTURE = README.parent / "docs" / "architecture.md"
+NOT_FINAL = [status for status in Status if status not in FINAL]
+
+
+@pytest.mark.parametrize("action", list(Action), ids=str)
+def test_every_move_of_an_action_is_a_move_the_workflow_allows(action):
+    rule = ACTIONS[action]
+    assert rule.starts_from
+    for status in rule.starts_from:
+        assert can_move(status, rule.to), f"{action}: {status} → {rule.to}"
+        assert move(status, action) == Move(status, rule.to)
+
+
+def test_every_action_is_in_the_table_and_some_staff_role_may_take_it():
+    assert set(ACTIONS) == set(Action)
+    assert all(roles_for(action) for action in Action)
+
+
+def test_the_worker_moves_a_received_order_to_ready_or_on_hold():
+    assert set(WORKED) == {Status.READY, Status.ON_HOLD}
+    for status in WORKED:
+        assert can_move(Status.RECEIVED, status)
+        assert move(Status.RECEIVED, status) == Move(Status.RECEIVED, status)
+    with pytest.raises(Refused, match="does not move a received order to cancelled"):
+        move(Status.RECEIVED, Status.CANCELLED)  # a person's action, never the system's
+    with pytest.raises(Refused):
+        move(Status.READY, Status.ON_HOLD)
+
+
+def test_a_new_order_is_received():
+    assert move(None, Status.RECEIVED) == Move(None, Status.RECEIVED)
+    with pytest.raises(Refused):
+        move(None, Status.READY)
+
+
+@pytest.mark.parametrize("status", NOT_FINAL, ids=str)
+def test_every_order_not_closed_can_be_cancelled_by_the_staff_and_the_clinic(status):
+    assert status in ACTIONS[Action.CANCEL].starts_from
+    for who in ("pharmacist", "admin", CLINIC):
+        assert move(status, Action.CANCEL, by=who) == Move(status, Status.CANCELLED)
+
+
+@pytest.mark.parametrize("status", sorted(FINAL), ids=str)
+def test_a_closed_order_allows_nothing(status):
+    assert ALLOWED_MOVES[status] == frozenset()
+    for action in Action:
+        assert status not in ACTIONS[action].starts_from
+        with pytest.raises(WrongState):
+            move(status, action)
+    for target in Status:
+        with pytest.raises(Refused):
+            move(status, target)
+
+
+def test_open_and_closed_split_the_states():
+    assert set(OPEN) == {
+        Status.RECEIVED,
+        Status.READY,
+        Status.ON_HOLD,
+        Status.COMPOUNDED,
+        Status.VERIFIED,
+    }
+    assert set(CLOSED) == FINAL == {Status.DISPENSED, Status.REJECTED, Status.CANCELLED}
+    assert set(OPEN) | set(CLOSED) == set(Status)
+    assert not set(OPEN) & set(CLOSED)
+
+
+def test_a_worked_order_prints_and_the_others_say_why_not():
+    assert set(PRINTABLE) == {Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.DISPENSED}
+    assert all(why_not_printable(status) is None for status in PRINTABLE)
+    assert why_not_printable(Status.RECEIVED) == (
+        "it has not been worked yet (no worksheet, BUD or price)"
+    )
+    assert why_not_printable("on_hold") == "it is on hold until a pharmacist resolves its alerts"
+    assert why_not_printable(Status.REJECTED) == "it is rejected"
+    assert why_not_printable(Status.CANCELLED) == "it is cancelled"
+
+
+def test_the_roles_are_the_accounts_roles():
+    assert STAFF_ROLES == ROLES
+    assert roles_for(Action.CANCEL) == ["pharmacist", "admin"]
+    assert roles_for(Action.DISPENSE) == ["technician", "pharmacist"]
+    assert only_who_may(Action.CANCEL) == "only a pharmacist or an admin may cancel an order"
+    assert only_who_may(Action.OVERRIDE) == "only a pharmacist may override a hold"
+
+
+def test_a_refusal_by_state_names_the_order_its_state_and_the_rule():
+    with pytest.raises(WrongState) as refused:
+        move(Status.ON_HOLD, Action.DISPENSE, rx_number=12)
+    assert refused.value.code == "wrong_status"
+    assert str(refused.value) == "Rx 12 is on hold: only a verified order can be dispensed"
+
+
+def test_the_clinic_is_refused_in_its_own_words():
+    with pytest.raises(WrongState) as refused:
+        move(Status.DISPENSED, Action.CANCEL, by=CLINIC)
+    assert refused.value.code == "not_cancellable"
+    assert refused.value.message == "the prescription is already dispensed"
+
+
+def test_the_clinic_may_only_cancel():
+    for action in Action:
+        if action is not Action.CANCEL:
+            with pytest.raises(NotTheirs):
+                move(Status.ON_HOLD, action, by=CLINIC)
+
+
+def test_the_cancel_refusal_names_every_closed_state():
+    rule = ACTIONS[Action.CANCEL].state_rule
+    assert all(status.value in rule for status in CLOSED)
+
+
+@pytest.mark.parametrize(
+    ("document", "heading"),
+    [(README, "## The order's workflow"), (ARCHITECTURE, "## The workflow")],
+    ids=["README", "architecture"],
+)
+def test_the_documents_show_the_workflow_table(document, heading):
+    text = document.read_text(encoding="utf-8")
+    section = text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    assert "\n".join(table) + "\n" == markdown_table()
