@@ -17,17 +17,6 @@ def print_group() -> None:
     """Labels and receipts as PDF, for orders that have been worked (ready or later)."""
 
 
-def _pharmacist(session, username: str | None):
-    from pharmacy.models import User
-
-    if username is None:
-        return None
-    user = session.query(User).filter_by(username=username, active=True).one_or_none()
-    if user is None or user.role != "pharmacist":
-        fail(f"--pharmacist {username!r} is not an active pharmacist")
-    return user
-
-
 def _write(output: str, pdf: bytes, what: str) -> None:
     with open(output, "wb") as file:
         file.write(pdf)
@@ -43,21 +32,25 @@ def _write(output: str, pdf: bytes, what: str) -> None:
 @click.option("--pharmacist", help="Username whose initials the label carries.")
 def print_label(rx_number: str, output: str, stock: str, pharmacist: str | None) -> None:
     """The prescription label of RX_NUMBER."""
-    from pharmacy.labels import LabelDoesNotFit, render_labels
     from pharmacy.services.counter import printing
 
     with working_app() as app:
-        session = database.session
         try:
-            order = printing.printable(session, rx_number)
             # The verifying pharmacist's initials, as the dashboard prints them, unless
             # --pharmacist names another; before verification, a blank to initial.
-            initialling = _pharmacist(session, pharmacist) or printing.verifier(session, order.id)
-            facts = printing.label_facts(order, app.config, pharmacy_today(app.config), initialling)
-            pdf = render_labels(facts, stock)
-        except (ServiceError, LabelDoesNotFit, TemplateError) as error:
+            pdf = printing.print_label(
+                database.session,
+                SYSTEM,
+                rx_number,
+                app.config,
+                pharmacy_today(app.config),
+                stock=stock,
+                initialled_by=pharmacist,
+            )
+        except printing.NotAPharmacist as error:
+            fail(f"--pharmacist {error.username!r} is not an active pharmacist")
+        except (ServiceError, TemplateError) as error:
             fail(getattr(error, "message", str(error)))
-        printing.record_print(session, SYSTEM, "label", [order], stock=stock)
     _write(output, pdf, f"the label of Rx {rx_number}")
 
 
@@ -72,18 +65,20 @@ def print_label(rx_number: str, output: str, stock: str, pharmacist: str | None)
 )
 def print_receipt(rx_number: str, output: str, stock: str) -> None:
     """The receipt of RX_NUMBER: every price line and the total."""
-    from pharmacy.labels import LabelDoesNotFit, render_receipt
     from pharmacy.services.counter import printing
 
     with working_app() as app:
-        session = database.session
         try:
-            order = printing.printable(session, rx_number)
-            facts = printing.receipt_facts(order, app.config, pharmacy_today(app.config))
-            pdf = render_receipt(facts, stock)
-        except (ServiceError, LabelDoesNotFit, TemplateError) as error:
+            pdf = printing.print_receipt(
+                database.session,
+                SYSTEM,
+                rx_number,
+                app.config,
+                pharmacy_today(app.config),
+                stock=stock,
+            )
+        except (ServiceError, TemplateError) as error:
             fail(getattr(error, "message", str(error)))
-        printing.record_print(session, SYSTEM, "receipt", [order], stock=stock)
     _write(output, pdf, f"the receipt of Rx {rx_number}")
 
 
@@ -94,37 +89,28 @@ def print_receipt(rx_number: str, output: str, stock: str) -> None:
 def print_batch(output: str, stock: str, day) -> None:
     """Every label of the orders that became ready on a day and are still ready, in
     queue order, in one PDF."""
-    from pharmacy.labels import LabelDoesNotFit, render_labels
     from pharmacy.services.counter import printing
 
     with working_app() as app:
         today = pharmacy_today(app.config)
-        session = database.session
-        orders = printing.ready_on(
-            session, day.date() if day else today, str(app.config["PHARMACY_TIMEZONE"])
-        )
-        if not orders:
-            fail("no orders became ready that day and are still ready")
-        # A label that cannot be printed complete holds back only itself: the others are
-        # printed, and it is named with the reason.
-        printed, refused = [], []
-        for order in orders:
-            facts = printing.label_facts(order, app.config, today)
-            try:
-                render_labels(facts, stock)
-            except LabelDoesNotFit as error:
-                refused.append((order, str(error)))
-            except TemplateError as error:
-                fail(str(error))
-            else:
-                printed.append((order, facts))
-        if printed:
-            pdf = render_labels([facts for _, facts in printed], stock)
-            orders_printed = [order for order, _ in printed]
-            printing.record_print(session, SYSTEM, "label", orders_printed, stock=stock, batch=True)
-    if printed:
-        _write(output, pdf, f"{len(printed)} labels")
-    for order, reason in refused:
-        click.echo(f"not printed: Rx {order.rx_number}: {reason}", err=True)
-    if refused:
-        raise SystemExit(1 if not printed else 3)
+        try:
+            batch = printing.print_ready_labels(
+                database.session,
+                SYSTEM,
+                day.date() if day else today,
+                app.config,
+                today,
+                stock=stock,
+            )
+        except TemplateError as error:
+            fail(str(error))
+    if not batch.printed and not batch.held_back:
+        fail("no orders became ready that day and are still ready")
+    # A label that cannot be printed complete holds back only itself: the others are
+    # printed, and it is named with the reason.
+    if batch.pdf is not None:
+        _write(output, batch.pdf, f"{len(batch.printed)} labels")
+    for rx_number, reason in batch.held_back:
+        click.echo(f"not printed: Rx {rx_number}: {reason}", err=True)
+    if batch.held_back:
+        raise SystemExit(1 if not batch.printed else 3)

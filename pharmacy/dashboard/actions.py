@@ -10,17 +10,15 @@ so a reload never posts twice.
 from __future__ import annotations
 
 from flask import Response, current_app, flash, g, redirect, request, url_for
-from sqlalchemy import select
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
+from pharmacy.domain.workflow import Action
 from pharmacy.extensions import database
-from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
-from pharmacy.models import CompoundingRecord, Worksheet
-from pharmacy.services import Conflict, Invalid
+from pharmacy.services import Invalid
 from pharmacy.services.counter import actions as act
 from pharmacy.services.counter import printing
-from pharmacy.services.counter.actions import Action
+from pharmacy.services.reads import compounding as bench
 
 from . import blueprint
 from .orders import STOCKS, compounding_defaults, render_order
@@ -139,7 +137,7 @@ def record_compounding(rx_number: int):
             database.session, staff(), rx_number, entry, request_id=g.get("request_id")
         )
     except Invalid as error:
-        defaults = compounding_defaults(_worksheet_data(rx_number))
+        defaults = compounding_defaults(bench.worksheet_data(database.session, rx_number))
         for row, default in zip(shown["rows"], defaults["rows"], strict=False):
             row["planned"] = default["planned"]
         shown |= {k: defaults[k] for k in ("batch_quantity", "fill_weight_mg")}
@@ -150,28 +148,20 @@ def record_compounding(rx_number: int):
             form=shown,
             open_form=Action.RECORD_COMPOUNDING.value,
         )
-    record = database.session.scalar(
-        select(CompoundingRecord).where(CompoundingRecord.prescription_id == rx_number)
-    )
-    if record is not None and not record.qc_passed:
+    check = bench.quality_check(database.session, rx_number)
+    if check is not None and not check.passed:
         # Said now, at the bench, not first at verification.
         flash(
-            f"Rx {rx_number}: {record.qc.get('summary', 'the quality check failed')}. "
+            f"Rx {rx_number}: {check.summary}. "
             + (
                 "The deviation note is recorded for the verifying pharmacist."
-                if record.deviations
+                if check.has_deviation_note
                 else "Write a deviation note, or make the batch again: it will not be "
                 "verified without one."
             ),
             "error",
         )
     return _done(Action.RECORD_COMPOUNDING, rx_number)
-
-
-def _worksheet_data(rx_number: int):
-    return database.session.scalar(
-        select(Worksheet.data).where(Worksheet.prescription_id == rx_number)
-    )
 
 
 # --- printing --------------------------------------------------------------------------
@@ -188,35 +178,26 @@ def _pdf(pdf: bytes, name: str) -> Response:
 def print_label(rx_number: int):
     """The prescription label as a PDF download, initialled by the verifying pharmacist
     (or with a blank to initial by hand before verification); the print is audited."""
-    order = printing.printable(database.session, str(rx_number))
-    facts = printing.label_facts(
-        order,
+    pdf = printing.print_label(
+        database.session,
+        staff().actor,
+        str(rx_number),
         current_app.config,
         pharmacy_today(current_app.config),
-        printing.verifier(database.session, rx_number),
+        stock=STOCKS["label"],
     )
-    try:
-        pdf = render_labels(facts, STOCKS["label"])
-    except LabelDoesNotFit as error:
-        raise Conflict("label_does_not_fit", str(error)) from None
-    printing.record_print(database.session, staff().actor, "label", [order], stock=STOCKS["label"])
     return _pdf(pdf, f"label-{rx_number}.pdf")
 
 
 @blueprint.post(RX + "/receipt")
 @allow(*PRINTERS, doing="print labels and receipts")
 def print_receipt(rx_number: int):
-    order = printing.printable(database.session, str(rx_number))
-    facts = printing.receipt_facts(order, current_app.config, pharmacy_today(current_app.config))
-    try:
-        pdf = render_receipt(facts, STOCKS["receipt"])
-    except LabelDoesNotFit as error:
-        raise Conflict("receipt_does_not_fit", str(error)) from None
-    printing.record_print(
+    pdf = printing.print_receipt(
         database.session,
         staff().actor,
-        "receipt",
-        [order],
+        str(rx_number),
+        current_app.config,
+        pharmacy_today(current_app.config),
         stock=STOCKS["receipt"],
         request_id=g.get("request_id"),
     )

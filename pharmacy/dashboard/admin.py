@@ -14,29 +14,24 @@ from datetime import date
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
-from pharmacy.models import (
-    ROLES,
-    Clinic,
-    Ingredient,
-    MasterFormulationRecord,
-    PriceList,
-    User,
-)
 from pharmacy.services import ServiceError
-from pharmacy.services import admin as service
-from pharmacy.services.admin import SAMPLE_ORDERS, LotReceipt
+from pharmacy.services.admin import accounts, clinics, formulary, lots
+from pharmacy.services.admin.formulary import DOSAGE_FORMS
+from pharmacy.services.admin.lots import LotReceipt
+from pharmacy.services.admin.refusals import refused
+from pharmacy.services.reads import clinics as clinics_read
+from pharmacy.services.reads import formulary as formulary_read
+from pharmacy.services.reads import lots as lots_read
+from pharmacy.services.reads.staff_accounts import staff_accounts
 
 from . import blueprint
 from .errors import status_of
-from .roles import ADMINS, allow, staff
+from .roles import ADMINS, EVERYONE, allow, staff
 
 ID = "<int(max=2147483647):{}>"
-DOSAGE_FORMS = tuple(SAMPLE_ORDERS)
 
 
 def _today() -> date:
@@ -61,8 +56,8 @@ def admin_home():
 
 
 def _users_page(status: int = 200, **context: Any):
-    users = database.session.scalars(select(User).order_by(User.active.desc(), User.username))
-    return _page("users.html", status, users=users.all(), roles=ROLES, **context)
+    users = staff_accounts(database.session)
+    return _page("users.html", status, users=users, roles=EVERYONE, **context)
 
 
 @blueprint.get("/admin/users")
@@ -76,7 +71,7 @@ def admin_users():
 def admin_add_user():
     form = request.form
     try:
-        user = service.add_user(
+        user = accounts.add_user(
             database.session,
             staff().actor,
             username=form.get("username", ""),
@@ -95,7 +90,7 @@ def admin_add_user():
 @allow(*ADMINS)
 def admin_user_active(user_id: int, change: str):
     try:
-        user = service.set_user_active(
+        user = accounts.set_user_active(
             database.session, staff().actor, user_id, active=change == "reactivate"
         )
     except ServiceError as error:
@@ -108,10 +103,8 @@ def admin_user_active(user_id: int, change: str):
 
 
 def _clinics_page(status: int = 200, **context: Any):
-    clinics = database.session.scalars(
-        select(Clinic).order_by(Clinic.name).options(selectinload(Clinic.api_keys))
-    ).all()
-    response = current_app.make_response(_page("clinics.html", status, clinics=clinics, **context))
+    shown = clinics_read.clinics_with_keys(database.session)
+    response = current_app.make_response(_page("clinics.html", status, clinics=shown, **context))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -126,7 +119,7 @@ def admin_clinics():
 @allow(*ADMINS)
 def admin_add_clinic():
     try:
-        clinic = service.add_clinic(database.session, staff().actor, request.form.get("name", ""))
+        clinic = clinics.add_clinic(database.session, staff().actor, request.form.get("name", ""))
     except ServiceError as error:
         return _clinics_page(status_of(error), error=error, entered=request.form.get("name", ""))
     flash(f"Clinic {clinic.name} added. Create its API key below.", "success")
@@ -137,18 +130,17 @@ def admin_add_clinic():
 @allow(*ADMINS)
 def admin_issue_key(clinic_id: int):
     try:
-        key, plaintext = service.issue_api_key(database.session, staff().actor, clinic_id)
+        issued = clinics.issue_api_key(database.session, staff().actor, clinic_id)
     except ServiceError as error:
         return _clinics_page(status_of(error), error=error)
-    clinic = database.session.get(Clinic, key.clinic_id)
-    return _clinics_page(new_key=plaintext, new_key_clinic=clinic.name if clinic else "")
+    return _clinics_page(new_key=issued.plaintext, new_key_clinic=issued.clinic_name)
 
 
 @blueprint.post("/admin/keys/" + ID.format("key_id") + "/revoke")
 @allow(*ADMINS)
 def admin_revoke_key(key_id: int):
     try:
-        key = service.revoke_api_key(database.session, staff().actor, key_id)
+        key = clinics.revoke_api_key(database.session, staff().actor, key_id)
     except ServiceError as error:
         return _clinics_page(status_of(error), error=error)
     flash(f"API key {key.prefix}… revoked: requests with it are refused from now on.", "success")
@@ -159,14 +151,7 @@ def admin_revoke_key(key_id: int):
 
 
 def _formulas_page(status: int = 200, **context: Any):
-    records = database.session.scalars(
-        select(MasterFormulationRecord).order_by(
-            MasterFormulationRecord.dosage_form, MasterFormulationRecord.version.desc()
-        )
-    ).all()
-    by_form: dict[str, list[MasterFormulationRecord]] = {}
-    for record in records:
-        by_form.setdefault(record.dosage_form, []).append(record)
+    by_form = formulary_read.formula_versions(database.session)
     drafts = context.pop("drafts", {})
     for form, versions in by_form.items():
         if form not in drafts and versions:
@@ -197,8 +182,8 @@ def admin_new_formula(dosage_form: str):
     parsed = _json(text)
     try:
         if isinstance(parsed, ValueError):
-            raise service.refused(("formula", f"is not valid JSON: {parsed}"))
-        record = service.new_formula_version(
+            raise refused(("formula", f"is not valid JSON: {parsed}"))
+        record = formulary.new_formula_version(
             database.session,
             staff().actor,
             dosage_form,
@@ -224,16 +209,10 @@ def admin_new_formula(dosage_form: str):
 
 
 def _prices_page(status: int = 200, **context: Any):
-    versions = database.session.scalars(select(PriceList).order_by(PriceList.version.desc()))
-    versions = versions.all()
-    if "draft" not in context and versions:
-        context["draft"] = json.dumps(versions[0].prices, indent=2, ensure_ascii=False)
-    try:
-        trials = service.try_versions(database.session, _today())
-    except service.VALIDATION_ERRORS:
-        trials = []
-    database.session.rollback()
-    return _page("prices.html", status, versions=versions, trials=trials, **context)
+    shown = formulary_read.price_lists(database.session, _today())
+    if "draft" not in context and shown.versions:
+        context["draft"] = json.dumps(shown.versions[0].prices, indent=2, ensure_ascii=False)
+    return _page("prices.html", status, versions=shown.versions, trials=shown.trials, **context)
 
 
 @blueprint.get("/admin/prices")
@@ -249,8 +228,8 @@ def admin_new_prices():
     parsed = _json(text)
     try:
         if isinstance(parsed, ValueError):
-            raise service.refused(("prices", f"is not valid JSON: {parsed}"))
-        price_list = service.new_price_list_version(
+            raise refused(("prices", f"is not valid JSON: {parsed}"))
+        price_list = formulary.new_price_list_version(
             database.session, staff().actor, parsed, today=_today()
         )
     except ServiceError as error:
@@ -267,19 +246,11 @@ def admin_new_prices():
 
 
 def _lots_page(status: int = 200, **context: Any):
-    session = database.session
-    ingredients = session.scalars(select(Ingredient).order_by(Ingredient.code)).all()
-    used = dict(
-        session.execute(
-            select(Ingredient.code, func.count()).join(Ingredient.lots).group_by(Ingredient.code)
-        ).all()
-    )
     return _page(
         "lots.html",
         status,
-        lots=service.lots_on_record(session),
-        ingredients=ingredients,
-        lot_counts=used,
+        lots=lots_read.lots_on_record(database.session),
+        ingredients=lots_read.ingredients(database.session),
         today=_today(),
         **context,
     )
@@ -314,7 +285,7 @@ def admin_receive_lot():
         assay_percent=form.get("assay_percent", ""),
     )
     try:
-        lot = service.receive_lot(database.session, staff().actor, receipt, today=_today())
+        lot = lots.receive_lot(database.session, staff().actor, receipt, today=_today())
     except ServiceError as error:
         return _lots_page(status_of(error), error=error, entered=form.to_dict())
     flash(f"Lot {lot.lot_number} received.", "success")
@@ -325,7 +296,7 @@ def admin_receive_lot():
 @allow(*ADMINS)
 def admin_lot_quarantine(lot_id: int, change: str):
     try:
-        lot = service.set_quarantine(
+        lot = lots.set_quarantine(
             database.session,
             staff().actor,
             lot_id,

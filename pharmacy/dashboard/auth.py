@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import (
@@ -38,7 +39,6 @@ from flask import (
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from pharmacy.extensions import database, login_manager
-from pharmacy.models import User
 from pharmacy.services import ServiceError
 from pharmacy.services.admin import users
 from pharmacy.services.counter import logins
@@ -54,10 +54,18 @@ VERSION = "version"  # the account's session_version it was made under
 login_manager.session_protection = "strong"
 
 
-class SignedIn(UserMixin):
-    """The logged-in user for Flask-Login: the account row, read at each request."""
+class Account(Protocol):
+    """What the login reads of the account `users.signed_in` gives."""
 
-    def __init__(self, user: User) -> None:
+    id: int
+    active: bool
+    session_version: int
+
+
+class SignedIn(UserMixin):
+    """The logged-in user for Flask-Login: the account, read at each request."""
+
+    def __init__(self, user: Account) -> None:
         self.user = user
 
     def get_id(self) -> str:
@@ -72,8 +80,8 @@ class SignedIn(UserMixin):
 def _load_user(user_id: str) -> SignedIn | None:
     if not user_id.isascii() or not user_id.isdigit():
         return None
-    user = database.session.get(User, int(user_id))
-    return SignedIn(user) if user is not None and user.active else None
+    user = users.signed_in(database.session, int(user_id))
+    return SignedIn(user) if user is not None else None
 
 
 def _to_login(message: str | None = None) -> Response:
@@ -202,7 +210,6 @@ def change_password():
             database.session, user, request.form.get("current", ""), new, staff().actor
         )
     except ServiceError as refusal:
-        database.session.rollback()
         return Response(
             render_template("dashboard/password.html", error=refusal.message), status=422
         )

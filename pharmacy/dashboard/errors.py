@@ -3,6 +3,10 @@
 A refusal by role is 403, by state 409, bad input 422, an unknown order 404, a form
 without its CSRF token 400. The page says why and links back; it shows no patient data,
 so it writes nothing (a refused action changes nothing, not even the audit trail).
+
+Nothing here ends the transaction: a service refuses inside its unit of work, which
+rolls back, and whatever a failed request left unfinished is rolled back when its
+session is closed at the end of the request (`pharmacy.extensions`).
 """
 
 from __future__ import annotations
@@ -12,10 +16,9 @@ from urllib.parse import urlsplit
 
 from flask import g, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from pharmacy.extensions import database
+from pharmacy.database import UNAVAILABLE
 from pharmacy.services import Conflict, Invalid, NotFound, ServiceError
 from pharmacy.services.counter.actions import Forbidden
 
@@ -55,7 +58,6 @@ def came_from() -> str | None:
 
 
 def error_page(status: int, message: str, *, back: str | None = None):
-    database.session.rollback()
     page = render_template(
         "dashboard/error.html",
         status=status,
@@ -96,12 +98,14 @@ def _http(error: HTTPException):
     return error_page(error.code or 500, error.description or error.name)
 
 
-@blueprint.errorhandler(OperationalError)
-@blueprint.errorhandler(InterfaceError)
 def _database_down(error: Exception):
     log.error("database unavailable", extra={"request_id": g.get("request_id")})
     page, status = error_page(503, "The pharmacy's database is unavailable. Try again shortly.")
     return page, status, {"Retry-After": "5"}
+
+
+for _away in UNAVAILABLE:  # the database, or the network to it, is away for a moment
+    blueprint.register_error_handler(_away, _database_down)
 
 
 @blueprint.errorhandler(Exception)

@@ -11,18 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, g, render_template
-from sqlalchemy import select
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.compounding_record import Plan
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
-from pharmacy.models import Ingredient
 from pharmacy.services import ServiceError
 from pharmacy.services.counter import printing
 from pharmacy.services.counter.actions import allowed_actions
 from pharmacy.services.counter.changes import flag, setting
 from pharmacy.services.reads import order_view
+from pharmacy.services.reads.formulary import ingredient_names
 
 from . import blueprint
 from .roles import EVERYONE, PRINTERS, allow, role, staff
@@ -88,7 +87,7 @@ def render_order(
         verifier_may_be_compounder=flag(_setting("verifier_may_be_compounder", False)),
     )
     printable = Status(prescription.status) in printing.PRINTABLE and role() in PRINTERS
-    names = dict(database.session.execute(select(Ingredient.code, Ingredient.name)).all())
+    names = ingredient_names(database.session)
     page = render_template(
         "dashboard/order.html",
         seen=seen,

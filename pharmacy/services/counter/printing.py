@@ -1,13 +1,16 @@
-"""Gathering what a label or a receipt prints, from a worked order.
+"""Printing a worked order's label or receipt: what it prints, the PDF, and the audit.
 
 Only an order that has been worked (ready or later) has the quantity, beyond-use date
 and price a label or receipt needs; anything earlier, held or closed is refused with
-the reason. Each print is an audit event.
+the reason. Each print is an audit event, written in the same unit of work that reads
+the order (`print_label`, `print_receipt`, `print_ready_labels`); a document that
+cannot be printed whole is refused and leaves no event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,12 +26,14 @@ from pharmacy.domain.labeling import (
     quantity_text,
 )
 from pharmacy.domain.prescription import DirectionStep, DosageForm
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import PRINTABLE as PRINTABLE  # the states that print
+from pharmacy.domain.workflow import Status, why_not_printable
+from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
 from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User
 from pharmacy.services import Actor, Conflict, NotFound
 from pharmacy.services.records import trail
+from pharmacy.services.unit_of_work import unit_of_work
 
-PRINTABLE = (Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.DISPENSED)
 INITIAL_BY_HAND = "____"  # the verifying pharmacist initials the label by hand
 
 
@@ -55,12 +60,8 @@ def printable(session: Session, rx_number: str) -> Prescription:
     )
     if prescription is None:
         raise NotFound(f"there is no Rx {rx_number}")
-    if prescription.status not in PRINTABLE:
-        reasons = {
-            Status.RECEIVED: "it has not been worked yet (no worksheet, BUD or price)",
-            Status.ON_HOLD: "it is on hold until a pharmacist resolves its alerts",
-        }
-        why = reasons.get(Status(prescription.status), f"it is {prescription.status}")
+    why = why_not_printable(prescription.status)
+    if why is not None:
         raise Conflict("not_printable", f"Rx {rx_number} cannot be printed: {why}")
     return prescription
 
@@ -137,9 +138,118 @@ def ready_on(session: Session, day: date, timezone: str) -> Sequence[Prescriptio
 def record_print(
     session: Session, actor: Actor, what: str, prescriptions: Sequence[Prescription], **detail
 ) -> None:
-    for prescription in prescriptions:
-        trail.record(session, actor, f"{what}.printed", prescription_id=prescription.id, **detail)
-    session.commit()
+    with unit_of_work(session):
+        for prescription in prescriptions:
+            trail.record(
+                session, actor, f"{what}.printed", prescription_id=prescription.id, **detail
+            )
+
+
+class NotAPharmacist(NotFound):
+    """The account named to initial a label is not an active pharmacist's."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"{username!r} is not an active pharmacist")
+        self.username = username
+
+
+def pharmacist_named(session: Session, username: str) -> User:
+    """The active pharmacist with this username, whose initials a label may carry."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or user.role != "pharmacist":
+        raise NotAPharmacist(username)
+    return user
+
+
+def print_label(
+    session: Session,
+    actor: Actor,
+    rx_number: str,
+    config: Mapping[str, object],
+    today: date,
+    *,
+    stock: str,
+    initialled_by: str | None = None,
+    request_id: str | None = None,
+) -> bytes:
+    """The order's label as a PDF, its print audited. It carries the initials of the
+    pharmacist who verified the order, or of `initialled_by` (a pharmacist's username);
+    before verification, a blank the verifying pharmacist initials by hand."""
+    with unit_of_work(session):
+        order = printable(session, rx_number)
+        pharmacist = (
+            verifier(session, order.id)
+            if initialled_by is None
+            else pharmacist_named(session, initialled_by)
+        )
+        facts = label_facts(order, config, today, pharmacist)
+        try:
+            pdf = render_labels(facts, stock)
+        except LabelDoesNotFit as error:
+            raise Conflict("label_does_not_fit", str(error)) from None
+        record_print(session, actor, "label", [order], stock=stock, request_id=request_id)
+    return pdf
+
+
+def print_receipt(
+    session: Session,
+    actor: Actor,
+    rx_number: str,
+    config: Mapping[str, object],
+    today: date,
+    *,
+    stock: str,
+    request_id: str | None = None,
+) -> bytes:
+    """The order's receipt as a PDF, every price line and the total; its print audited."""
+    with unit_of_work(session):
+        order = printable(session, rx_number)
+        facts = receipt_facts(order, config, today)
+        try:
+            pdf = render_receipt(facts, stock)
+        except LabelDoesNotFit as error:
+            raise Conflict("receipt_does_not_fit", str(error)) from None
+        record_print(session, actor, "receipt", [order], stock=stock, request_id=request_id)
+    return pdf
+
+
+@dataclass(frozen=True)
+class LabelBatch:
+    pdf: bytes | None  # None when no label could be printed
+    printed: tuple[str, ...]  # the Rx numbers on the sheet, in queue order
+    held_back: tuple[tuple[str, str], ...]  # (Rx number, why) of each label left off
+
+
+def print_ready_labels(
+    session: Session,
+    actor: Actor,
+    day: date,
+    config: Mapping[str, object],
+    today: date,
+    *,
+    stock: str,
+) -> LabelBatch:
+    """One sheet of the labels of every order that became ready on `day` and is still
+    ready, in queue order. A label that cannot be printed whole holds back only itself:
+    the others are printed (and audited), and it is named with the reason."""
+    with unit_of_work(session):
+        orders = ready_on(session, day, str(config["PHARMACY_TIMEZONE"]))
+        printed: list[tuple[Prescription, LabelFacts]] = []
+        held_back: list[tuple[str, str]] = []
+        for order in orders:
+            facts = label_facts(order, config, today)
+            try:
+                render_labels(facts, stock)
+            except LabelDoesNotFit as error:
+                held_back.append((order.rx_number, str(error)))
+            else:
+                printed.append((order, facts))
+        pdf = None
+        if printed:
+            pdf = render_labels([facts for _, facts in printed], stock)
+            orders_printed = [order for order, _ in printed]
+            record_print(session, actor, "label", orders_printed, stock=stock, batch=True)
+    return LabelBatch(pdf, tuple(order.rx_number for order, _ in printed), tuple(held_back))
 
 
 def _patient_name(prescription: Prescription) -> str:
