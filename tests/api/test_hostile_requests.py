@@ -3,7 +3,7 @@ naming the problem, and nothing is stored."""
 
 import pytest
 
-from .test_submit import URL, submit, with_value
+from tests.support.orders import URL, submit, with_value
 
 
 def test_a_null_diagnosis_is_the_same_as_none(client, clinic, prescription):

@@ -1,23 +1,19 @@
 """Prescribers and patients: found again on every order, never made twice, and kept
 up to date with what the clinic sends."""
 
-import copy
 import threading
-import uuid
 
 from sqlalchemy import select
 
 from pharmacy.domain.identifiers import npi_problem
 from pharmacy.extensions import database
 from pharmacy.models import Patient, Prescriber, Prescription
-
-URL = "/api/v1/prescriptions"
+from tests.support.orders import URL, new_patient
 
 
 def new_people(prescription: dict) -> dict:
     """The example with a prescriber and a patient the database has never seen."""
-    body = copy.deepcopy(prescription)
-    body["patient"]["last_name"] = f"Hopper-{uuid.uuid4().hex[:8]}"
+    body = new_patient(prescription, prefix="Hopper")
     # An NPI passes its check digit only with the right last digit: find one unused.
     body["prescriber"]["npi"] = _unused_npi()
     return body

@@ -1,7 +1,6 @@
 """What intake keeps for the screen: the order's own lists, the patient known again
 however the name is typed, and text refused when it reads otherwise than it is."""
 
-import copy
 import uuid
 
 import pytest
@@ -9,17 +8,7 @@ from sqlalchemy import select
 
 from pharmacy.extensions import database
 from pharmacy.models import Patient, Prescription
-
-from .test_submit import submit, with_value
-
-
-def for_patient(body: dict, last_name: str, **lists) -> dict:
-    body = copy.deepcopy(body)
-    body["patient"]["last_name"] = last_name
-    for name in ("medications", "allergies", "conditions"):
-        body["patient"].pop(name, None)
-    body["patient"].update(lists)
-    return body
+from tests.support.orders import for_patient, submit, with_value
 
 
 def order_row(app, created: dict) -> Prescription:

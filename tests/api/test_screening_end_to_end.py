@@ -1,15 +1,11 @@
 """Lines a reviewing pharmacist sent through the API, one order each, worked by the
 worker's own code: every opioid is held and named; no look-alike is held."""
 
-import copy
-import uuid
-
 import pytest
 
 from pharmacy.extensions import database
 from pharmacy.services import worker as work
-
-from .test_submit import submit
+from tests.support.orders import new_patient, submit
 
 HELD = [
     ("medications", "Nalocet 2.5/300"),
@@ -51,11 +47,8 @@ NOT_HELD = [
 
 
 def order_for(prescription, list_name, line) -> dict:
-    body = copy.deepcopy(prescription)
-    body["patient"]["last_name"] = f"Screen{uuid.uuid4().hex[:10]}"
-    body["patient"]["medications"] = []
-    body["patient"][list_name] = [line]
-    return body
+    """The order of a new patient whose one line, in `list_name`, is `line`."""
+    return new_patient(prescription, prefix="Screen", **{"medications": [], list_name: [line]})
 
 
 @pytest.mark.parametrize(("list_name", "line"), HELD, ids=[str(line) for _, line in HELD])

@@ -1,30 +1,11 @@
 """Submitting a prescription: what is accepted, what is refused, and that a refusal
 leaves nothing behind."""
 
-import copy
 import json
 
 import pytest
 
-URL = "/api/v1/prescriptions"
-
-
-def submit(client, clinic, body, **headers):
-    return client.post(URL, json=body, headers={**clinic.headers, **headers})
-
-
-def with_value(body, path, value):
-    """A copy of `body` with the dotted `path` set to `value` (or removed for ...)."""
-    body = copy.deepcopy(body)
-    *parents, last = path.split(".")
-    target = body
-    for part in parents:
-        target = target[int(part)] if part.isdigit() else target[part]
-    if value is ...:
-        del target[last]
-    else:
-        target[last] = value
-    return body
+from tests.support.orders import URL, submit, with_value
 
 
 def test_an_accepted_prescription_is_stored_as_received(client, clinic, prescription):

@@ -16,9 +16,8 @@ from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.models import ROLES, Alert, CompoundingRecord, Prescription
 from pharmacy.services.counter.access import ACTION_STATES, ROLE_ACTIONS, Action
-from tests.labels import flat, page_texts
-
-from .conftest import REASON
+from tests.support.orders import REASON
+from tests.support.pdf import flat, page_texts
 
 ROUTES = {
     Action.OVERRIDE: "override",

@@ -7,7 +7,6 @@ fresh database per backend, never the one the other tests share.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import html
 import json
@@ -32,9 +31,10 @@ from pharmacy.models import (
     Worksheet,
 )
 from pharmacy.services import worker as work
-from tests.conftest import VALID_PRESCRIPTION, app_of_its_own, make_clinic
-
-from .conftest import PASSWORD, Desk, add_account
+from tests.support.clinics import make_clinic
+from tests.support.databases import app_of_its_own
+from tests.support.orders import prescription_on, submit
+from tests.support.staff import PASSWORD, Desk, add_account
 
 
 @pytest.fixture(scope="module")
@@ -227,10 +227,8 @@ def formula(app, dosage_form: str, version: int) -> MasterFormulationRecord:
 
 def work_an_order(app) -> Prescription:
     clinic = make_clinic(app)
-    body = copy.deepcopy(VALID_PRESCRIPTION)
     today = pharmacy_today(app.config)
-    body["written_on"] = (today - timedelta(days=1)).isoformat()
-    rx = app.test_client().post("/api/v1/prescriptions", json=body, headers=clinic.headers)
+    rx = submit(app.test_client(), clinic, prescription_on(today))
     number = int(rx.get_json()["rx_number"])
     with app.app_context():
         work.work_prescription(database.session, number, today=today)

@@ -14,8 +14,7 @@ from pharmacy.extensions import database
 from pharmacy.models import AuditEvent, LoginFailure, User, utcnow
 from pharmacy.services import SYSTEM
 from pharmacy.services.admin.users import create_user
-
-from .conftest import Desk, add_account
+from tests.support.staff import Desk, add_account
 
 
 def audit_actions(app, actor_name: str) -> list[str]:

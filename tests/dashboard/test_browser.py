@@ -27,7 +27,7 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
 from pharmacy.services.reference.defaults import load_defaults
-from tests.conftest import fresh_postgresql_database
+from tests.support.databases import fresh_postgresql_database
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

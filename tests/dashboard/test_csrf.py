@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from pharmacy.domain.workflow import Status
-
-from .conftest import REASON, Desk
+from tests.support.orders import REASON
+from tests.support.staff import Desk
 
 
 def posts(app):

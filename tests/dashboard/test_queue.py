@@ -38,7 +38,7 @@ def family(pharmacy):
     made["ready2"] = pharmacy.ready(last_name=surname, first_name="Cy")
     made["received"] = pharmacy.submit(last_name=surname, first_name="Dot")
     rx = pharmacy.ready(last_name=surname, first_name="Eve")
-    pharmacy.act("cancel", "pharmacist", rx, "Prescriber asked to stop this order")
+    pharmacy.call("cancel", "pharmacist", rx, "Prescriber asked to stop this order")
     made["cancelled"] = rx
     return surname, made
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from pharmacy.database import make_engine
 from pharmacy.domain.search import name_key, name_terms
 from pharmacy.migrations import upgrade
-from tests.conftest import fresh_database
+from tests.support.databases import fresh_database
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from pharmacy import create_app
 from pharmacy.extensions import database as app_database
-from tests.conftest import make_clinic
+from tests.support.clinics import make_clinic
 
 # The module, not the `database` extension the package exports under the same name.
 engines = import_module("pharmacy.database")

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from pharmacy.database import make_engine
 from pharmacy.migrations import upgrade
-from tests.conftest import fresh_database
+from tests.support.databases import fresh_database
 
 MEDICATIONS = [{"name": "Percocet 5/325", "rxnorm": None}]
 

@@ -11,7 +11,8 @@ from pharmacy.models import AuditEvent, MasterFormulationRecord, PriceList, Sett
 from pharmacy.services import SYSTEM
 from pharmacy.services.records import trail
 from pharmacy.services.reference.defaults import load_defaults
-from tests.conftest import fresh_database, make_clinic
+from tests.support.clinics import make_clinic
+from tests.support.databases import fresh_database
 
 
 @pytest.fixture

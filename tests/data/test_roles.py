@@ -15,7 +15,9 @@ from pharmacy import create_app
 from pharmacy.cli import main
 from pharmacy.extensions import database
 from pharmacy.services import worker as work
-from tests.conftest import VALID_PRESCRIPTION, fresh_postgresql_database, make_clinic
+from tests.support.clinics import make_clinic
+from tests.support.databases import fresh_postgresql_database
+from tests.support.orders import VALID_PRESCRIPTION
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pharmacy.domain.labeling import (
     receipt_rows,
 )
 from pharmacy.domain.prescription import DosageForm
-from tests.labels import capsules, liquid, receipt, steps, titration
+from tests.support.labels import capsules, liquid, receipt, steps, titration
 
 CAPSULE, LIQUID = DosageForm.CAPSULE, DosageForm.ORAL_LIQUID
 

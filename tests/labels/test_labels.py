@@ -11,21 +11,15 @@ import pytest
 from label_templates import Fonts, TemplateError, load_layout, load_stock
 from pharmacy.domain.labeling import OPIOID_WARNING, LabelFacts, label_fields
 from pharmacy.labels import LabelDoesNotFit, UnprintableText, render_labels
-from tests.labels import (
-    Box,
-    Page,
+from tests.support.labels import (
     capsules,
-    decode_barcodes,
     eight_step_titration,
-    flat,
     liquid,
-    page_texts,
-    pages,
-    squash,
     steps,
     titration,
     weekly_titration,
 )
+from tests.support.pdf import Box, Page, decode_barcodes, flat, page_texts, pages, squash
 
 LABEL_STOCKS = ["thermal-4x2", "letter-sheet-2x4"]
 LONG_NAME = "Maximiliana Alejandra Wolfeschlegelsteinhausen-Bergerdorffer"

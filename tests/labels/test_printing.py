@@ -1,6 +1,5 @@
 """Printing worked orders from the database with `pharmacy print`, as an operator would."""
 
-import copy
 import uuid
 
 import pytest
@@ -12,20 +11,15 @@ from pharmacy.domain.labeling import OPIOID_WARNING
 from pharmacy.extensions import database
 from pharmacy.models import AuditEvent
 from pharmacy.services import worker as work
-from tests.labels import decode_barcodes, flat, page_texts
-
-URL = "/api/v1/prescriptions"
+from tests.support.orders import URL, changed, submitted
+from tests.support.pdf import decode_barcodes, flat, page_texts
 
 
 @pytest.fixture
 def submit(client, clinic, prescription):
     def submit_order(**patient) -> dict:
-        body = copy.deepcopy(prescription)
-        body["patient"]["last_name"] = f"Printpatient-{uuid.uuid4().hex[:6]}"
-        body["patient"].update(patient)
-        response = client.post(URL, json=body, headers=clinic.headers)
-        assert response.status_code == 201
-        return response.get_json()
+        last_name = f"Printpatient-{uuid.uuid4().hex[:6]}"
+        return submitted(client, clinic, changed(prescription, last_name=last_name, **patient))
 
     return submit_order
 

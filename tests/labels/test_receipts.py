@@ -10,7 +10,8 @@ import pytest
 from label_templates import TemplateError, load_stock
 from pharmacy.domain.labeling import ReceiptLine
 from pharmacy.labels import render_receipt
-from tests.labels import Box, Page, page_texts, pages, receipt
+from tests.support.labels import receipt
+from tests.support.pdf import Box, Page, page_texts, pages
 
 RECEIPT_STOCKS = ["receipt-letter", "receipt-80mm"]
 MONEY = re.compile(r"-?\$[\d,]+\.\d\d")

@@ -16,7 +16,8 @@ from label_templates import (
     stock_names,
 )
 from pharmacy.labels import LabelDoesNotFit, render_labels
-from tests.labels import eight_step_titration, page_texts, pages
+from tests.support.labels import eight_step_titration
+from tests.support.pdf import page_texts, pages
 
 
 def test_the_shipped_stocks_and_layouts_load():

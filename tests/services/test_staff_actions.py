@@ -21,7 +21,7 @@ from pharmacy.services.counter.actions import (
     Forbidden,
     Staff,
 )
-from tests.services.conftest import OPIOID, REASON
+from tests.support.orders import OPIOID, REASON
 
 ROLES = ("technician", "pharmacist", "admin")
 ACTIONS = ("override", "reject", "record_compounding", "verify", "dispense", "cancel")

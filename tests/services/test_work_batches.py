@@ -8,12 +8,10 @@ received order it finds, so no other test's orders may wait in it.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,9 +30,10 @@ from pharmacy.models import (
     Worksheet,
 )
 from pharmacy.services import worker as work
-from tests.conftest import VALID_PRESCRIPTION, app_of_its_own, make_clinic
+from tests.support.clinics import make_clinic
+from tests.support.databases import app_of_its_own
+from tests.support.orders import changed, prescription_on, submitted
 
-URL = "/api/v1/prescriptions"
 TAKE_ALONG = 24  # as the worker's task
 
 # A pharmacy's mixed day: each order as (patient, changes to the example prescription).
@@ -42,12 +41,12 @@ TITRATION = [{"dose_mg": 1.5, "days": 10}, {"dose_mg": 3, "days": 10}, {"dose_mg
 MIXED = [
     ("Plain", {}),
     ("Opioid", {"medications": ["oxyCODONE 5 mg every 6 hours as needed"]}),
-    ("Liquid", {"medication": {"dosage_form": "oral_liquid", "strength_mg": 1}}),
+    ("Liquid", {"dosage_form": "oral_liquid", "strength_mg": 1}),
     ("Titrating", {"directions": {"times_per_day": 1, "steps": TITRATION}}),
     ("Twice", {}),  # two orders of one patient: each holds the other
     ("Twice", {}),
     ("Loperamide", {"medications": ["loperamide 2 mg as needed"]}),
-    ("Strong", {"medication": {"dosage_form": "capsule", "strength_mg": 4.5}}),
+    ("Strong", {"dosage_form": "capsule", "strength_mg": 4.5}),
 ]
 
 
@@ -72,20 +71,8 @@ def nothing_left_waiting(pharmacy):
 
 
 def submit(app, clinic, patient: str, changes: dict[str, Any]) -> int:
-    body = copy.deepcopy(VALID_PRESCRIPTION)
-    body["written_on"] = (pharmacy_today(app.config) - timedelta(days=1)).isoformat()
-    body["patient"]["last_name"] = patient
-    if "medications" in changes:
-        body["patient"]["medications"] = changes["medications"]
-    if "medication" in changes:
-        body["medication"] = changes["medication"]
-        strength = changes["medication"]["strength_mg"]
-        body["directions"]["steps"] = [{"dose_mg": strength, "days": 30}]
-    if "directions" in changes:
-        body["directions"] = changes["directions"]
-    response = app.test_client().post(URL, json=body, headers=clinic.headers)
-    assert response.status_code == 201, response.get_json()
-    return int(response.get_json()["rx_number"])
+    body = changed(prescription_on(pharmacy_today(app.config)), last_name=patient, **changes)
+    return int(submitted(app.test_client(), clinic, body)["rx_number"])
 
 
 def submit_all(app, orders=MIXED) -> list[int]:

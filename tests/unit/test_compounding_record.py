@@ -24,7 +24,7 @@ from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.written import note_problem, reason_problem, tidy
 from pharmacy.services.reference.defaults import SETTINGS
 from pharmacy.services.worker import plain
-from tests.unit.test_compounding import (
+from tests.support.compounding import (
     CAPSULES,
     COMPOUNDED_ON,
     EXAMPLE_A,

@@ -6,7 +6,7 @@ import pytest
 
 from pharmacy.domain.pricing import price_worksheet
 from pharmacy.services.reference.defaults import PRICES
-from tests.unit.test_compounding import (
+from tests.support.compounding import (
     EXAMPLE_A,
     EXAMPLE_B,
     EXAMPLE_C,

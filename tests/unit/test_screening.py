@@ -12,7 +12,7 @@ import pytest
 from pharmacy.domain.prescription import MedicationInUse
 from pharmacy.domain.screening import Severity
 from pharmacy.domain.text import fold, unreadable, words
-from tests.unit.screening_cases import (
+from tests.support.screening_cases import (
     DISGUISED_OPIOIDS,
     WORD_TRICKS,
     disguised,

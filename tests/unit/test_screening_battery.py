@@ -2,7 +2,8 @@
 
 Naltrexone blocks opioid receptors: any opioid in what the clinic sent holds the order
 (a hard stop); look-alikes and ordinary medicines must not. The tables are in
-`screening_cases.py`; the RxNorm cases are generated from the packaged value sets.
+`tests/support/screening_cases.py`; the RxNorm cases are generated from the packaged
+value sets.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from pharmacy.domain.drug_lexicon import Kind
 from pharmacy.domain.prescription import MedicationInUse
 from pharmacy.domain.screening import Severity
-from tests.unit.screening_cases import (
+from tests.support.screening_cases import (
     ABBREVIATIONS,
     CAUTION_CODES,
     CAUTIONS,

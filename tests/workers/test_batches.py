@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 
 from pharmacy.extensions import database
 from pharmacy.models import Alert, AuditEvent, OutboxMessage, Prescription, StatusChange, Worksheet
-
-from .conftest import wait_for
-from .test_pipeline import new_patient
+from tests.support.orders import new_patient
+from tests.support.waiting import wait_for
 
 OPIOID = ["oxyCODONE 5 mg every 6 hours as needed"]
 

@@ -8,9 +8,8 @@ from sqlalchemy import func, select
 from pharmacy.extensions import database
 from pharmacy.models import AuditEvent, OutboxMessage, Prescription, StatusChange, Worksheet
 from pharmacy.queue import BROKER_MARKER
-
-from .conftest import wait_for
-from .test_pipeline import new_patient
+from tests.support.orders import new_patient
+from tests.support.waiting import wait_for
 
 
 def statuses(pharmacy, rx_numbers: list[int]) -> dict[str, int]:

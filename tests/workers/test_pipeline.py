@@ -1,34 +1,14 @@
 """Submit through the API, let a real worker on real Redis work it, read it back."""
 
-import copy
-import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from pharmacy.extensions import database
 from pharmacy.models import Alert, Worksheet
-
-from .conftest import wait_for
-
-
-def new_patient(body: dict, **changes) -> dict:
-    """The same order for a patient of its own (one LDN order per patient at a time)."""
-    body = copy.deepcopy(body)
-    body["patient"]["last_name"] = f"Testpatient-{uuid.uuid4().hex[:10]}"
-    body["patient"].update(changes)
-    return body
-
-
-def worked(pharmacy, order_id: str) -> dict:
-    shown: dict = {}
-
-    def done() -> bool:
-        shown.update(pharmacy.show(order_id))
-        return shown["status"] != "received"
-
-    wait_for(done, 60, f"order {order_id} to be worked")
-    return shown
+from tests.support.databases import stock
+from tests.support.orders import new_patient
+from tests.support.workers import Pharmacy, worked
 
 
 def test_a_submitted_order_becomes_ready_with_quantity_bud_and_price(
@@ -88,22 +68,8 @@ def test_an_order_delivered_twice_is_worked_once(pharmacy_on, machine_redis, pre
 
 def test_the_embedded_default_works_orders_without_any_server(tmp_path, prescription):
     """SQLite and the broker kept in a SQLite file: what `bin/demo` runs."""
-    from pharmacy import create_app
-    from pharmacy.cli.demo import add_lots
-    from pharmacy.clock import pharmacy_today
-    from pharmacy.migrations import upgrade
-    from pharmacy.services.reference.defaults import load_defaults
-
-    from .conftest import Pharmacy
-
     url = f"sqlite:///{tmp_path / 'pharmacy.sqlite'}"
-    upgrade(url)
-    setup = create_app({"DATABASE_URL": url, "TESTING": True})
-    with setup.app_context():
-        load_defaults(database.session)
-        add_lots(database.session, pharmacy_today(setup.config))
-    database.bound(setup).engine.dispose()
-
+    stock(url)
     pharmacy = Pharmacy(url, f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}", tmp_path)
     try:
         pharmacy.worker(concurrency=1)

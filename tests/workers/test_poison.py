@@ -3,8 +3,8 @@ ever; the rules come from the database, so a new formula version changes the wor
 
 from pharmacy.extensions import database
 from pharmacy.models import MasterFormulationRecord
-
-from .test_pipeline import new_patient, worked
+from tests.support.orders import new_patient
+from tests.support.workers import worked
 
 
 def test_an_order_that_cannot_be_worked_is_held_with_the_reason(

@@ -3,9 +3,9 @@ database is back."""
 
 import time
 
-from tests.test_unavailable import TcpRelay
-
-from .test_pipeline import new_patient, worked
+from tests.support.network import TcpRelay
+from tests.support.orders import new_patient
+from tests.support.workers import worked
 
 
 def test_a_worker_that_loses_its_database_retries_until_it_is_back(

@@ -1,24 +1,14 @@
 """An order is screened on the lists sent with it, whatever a later order says, and a
 patient is known again however the clinic types the name: real worker, PostgreSQL."""
 
-import copy
 import uuid
 
 from sqlalchemy import func, select
 
 from pharmacy.extensions import database
 from pharmacy.models import Patient
-
-from .test_pipeline import worked
-
-
-def for_patient(body: dict, last_name: str, **changes) -> dict:
-    body = copy.deepcopy(body)
-    body["patient"]["last_name"] = last_name
-    for name in ("medications", "allergies", "conditions"):
-        body["patient"].pop(name, None)
-    body["patient"].update(changes)
-    return body
+from tests.support.orders import for_patient
+from tests.support.workers import worked
 
 
 def codes(order: dict) -> set[str]:

@@ -1,0 +1,475 @@
+"""The one order builder: the example prescription of api.md with the changes a test
+needs, submitted through the API as a clinic sends it, and brought to any state by the
+moves the pharmacy allows (the worker's service, then the staff actions).
+
+The payload functions (`prescription_on`, `changed`, `new_patient`, `for_patient`,
+`with_value`) and `submit` serve the API tests; `Orders` serves the tests of the staff
+actions and the dashboard, which need orders in every state.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
+from pharmacy.clock import pharmacy_today
+from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry, Plan
+from pharmacy.domain.prescription import DosageForm
+from pharmacy.domain.workflow import Status
+from pharmacy.extensions import database
+from pharmacy.models import (
+    Alert,
+    AuditEvent,
+    CompoundingRecord,
+    Ingredient,
+    Lot,
+    Prescription,
+    Setting,
+    StatusChange,
+    Worksheet,
+)
+from pharmacy.services import SYSTEM, worker
+from pharmacy.services.counter import actions as staff_actions
+from pharmacy.services.counter import printing
+from pharmacy.services.counter.actions import Staff
+from tests.support.clinics import ClinicAccess, make_clinic
+
+URL = "/api/v1/prescriptions"
+VALID_PRESCRIPTION = EXAMPLE_PRESCRIPTION
+REASON = "Confirmed with the prescriber by phone"
+OPIOID = "Percocet 5/325 every 6 hours"
+MEDICATION_FIELDS = ("dosage_form", "strength_mg")
+# A 1 mg/mL oral liquid, 4.5 mg a day.
+LIQUID = {
+    "dosage_form": "oral_liquid",
+    "strength_mg": 1,
+    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 4.5, "days": 30}]},
+}
+# Net fill weights of a sample that passes the capsule weight check.
+PASSING_CAPSULE_WEIGHTS = ("224.8", "225.6", "226.1", "223.9", "225.0")
+# The builder's own shelf: enough of everything for the orders of a test module.
+SHELF = {
+    "naltrexone_hcl": "100000",
+    "mcc_ph102": "5000000",
+    "capsule_3_clear": "100000",
+    "oral_vehicle_preserved": "100000",
+    "vial_cap": "10000",
+    "amber_bottle": "10000",
+}
+LONG_AFTER = timedelta(days=20 * 365)
+
+
+# --- the payload -------------------------------------------------------------------------
+
+
+def prescription_on(today: date) -> dict:
+    """A fresh copy of the api.md example, written the day before `today` so it is
+    always current."""
+    body = copy.deepcopy(VALID_PRESCRIPTION)
+    body["written_on"] = (today - timedelta(days=1)).isoformat()
+    return body
+
+
+def changed(body: dict, *, directions: dict | None = None, **changes: Any) -> dict:
+    """A copy of `body` with `changes`: `dosage_form` and `strength_mg` change the
+    medication (taken at that strength for 30 days), `directions` replaces the
+    directions, and anything else is the patient's (None sends it as null)."""
+    body = copy.deepcopy(body)
+    medication = {field: changes.pop(field) for field in MEDICATION_FIELDS if field in changes}
+    if medication:
+        body["medication"].update(medication)
+        strength = body["medication"]["strength_mg"]
+        body["directions"]["steps"] = [{"dose_mg": strength, "days": 30}]
+    if directions is not None:
+        body["directions"] = copy.deepcopy(directions)
+    body["patient"].update(changes)
+    return body
+
+
+def new_patient(body: dict, *, prefix: str = "Testpatient", **changes: Any) -> dict:
+    """`body` for a patient of its own (one LDN order per patient at a time), with
+    `changes` as `changed` takes them."""
+    changes.setdefault("last_name", f"{prefix}-{uuid.uuid4().hex[:10]}")
+    return changed(body, **changes)
+
+
+def for_patient(body: dict, last_name: str, **lists: Any) -> dict:
+    """`body` for the patient `last_name`, sending only the lists given (medications,
+    allergies, conditions)."""
+    body = copy.deepcopy(body)
+    for name in ("medications", "allergies", "conditions"):
+        body["patient"].pop(name, None)
+    return changed(body, last_name=last_name, **lists)
+
+
+def with_value(body: dict, path: str, value: Any) -> dict:
+    """A copy of `body` with the dotted `path` set to `value` (or removed for ...)."""
+    body = copy.deepcopy(body)
+    *parents, last = path.split(".")
+    target = body
+    for part in parents:
+        target = target[int(part)] if part.isdigit() else target[part]
+    if value is ...:
+        del target[last]
+    else:
+        target[last] = value
+    return body
+
+
+# --- through the API ---------------------------------------------------------------------
+
+
+def submit(client, clinic: ClinicAccess, body: Any, **headers: str):
+    """`body` sent as `clinic` sends an order: the response, whatever it is."""
+    return client.post(URL, json=body, headers={**clinic.headers, **headers})
+
+
+def submitted(client, clinic: ClinicAccess, body: dict) -> dict:
+    """`body` sent and accepted: the order as the API shows it."""
+    response = submit(client, clinic, body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+# --- to any state ------------------------------------------------------------------------
+
+
+class Orders:
+    """Orders brought to a state the way the pharmacy brings them: submitted through the
+    API by a clinic of their own, worked by the worker's service, then moved on by the
+    staff-action services as one of `staff` (role name -> Staff).
+
+    Everything goes through an app context of its own, closed at once, as a web
+    request's would be: no test holds a transaction (or SQLite's lock) open.
+    Compounding draws on a shelf of lots of the builder's own, which expire long after
+    the demo shelf's, so no other test's worksheet ever picks them.
+
+    `patients` starts each patient's last name and `lots` each lot number, so a test
+    knows its own; `canceller` cancels the orders `in_state` needs cancelled.
+    """
+
+    reason = REASON
+
+    def __init__(
+        self,
+        app,
+        staff: Mapping[str, Staff],
+        *,
+        patients: str = "Testpatient",
+        lots: str = "T",
+        canceller: str = "pharmacist",
+    ) -> None:
+        self.app = app
+        self.staff = dict(staff)
+        self.patients = patients
+        self.lot_prefix = lots
+        self.canceller = canceller
+        self.clinic = make_clinic(app)
+        self.client = app.test_client()
+        self.today: date = pharmacy_today(app.config)
+        self.shelf = {code: self.add_lot(code, quantity) for code, quantity in SHELF.items()}
+
+    # --- orders --------------------------------------------------------------------------
+
+    def submit(self, *, liquid: bool = False, **changes: Any) -> int:
+        """A received order: the example for a new patient, with `changes` as `changed`
+        takes them (`liquid`: the 1 mg/mL oral liquid, 4.5 mg a day)."""
+        if liquid:
+            changes = {**LIQUID, **changes}
+        if "medications" in changes:
+            changes["medications"] = list(changes["medications"])
+        body = new_patient(prescription_on(self.today), prefix=self.patients, **changes)
+        return int(submitted(self.client, self.clinic, body)["rx_number"])
+
+    def work(self, rx: int) -> None:
+        """Work the order by calling the same service the Celery task calls."""
+        with self.app.app_context():
+            worker.work_prescription(database.session, rx, today=self.today)
+
+    def worked(self, **changes: Any) -> int:
+        rx = self.submit(**changes)
+        self.work(rx)
+        return rx
+
+    def ready(self, **changes: Any) -> int:
+        rx = self.worked(**changes)
+        assert self.status(rx) == Status.READY
+        return rx
+
+    def held(self, *, medications=(OPIOID,), **changes: Any) -> int:
+        rx = self.worked(medications=medications, **changes)
+        assert self.status(rx) == Status.ON_HOLD
+        return rx
+
+    def failed(self) -> int:
+        """Held because the worker could not compute its worksheet."""
+        rx = self.submit()
+        with self.app.app_context():
+            worker.hold_for_error(database.session, rx, "test: the formula could not be read")
+        return rx
+
+    def compounded(self, by: str = "technician", **entry: Any) -> int:
+        rx = self.ready()
+        self.call("record_compounding", by, rx, self.entry(rx, **entry))
+        return rx
+
+    def verified(self) -> int:
+        """Verified and labelled: ready to hand over."""
+        rx = self.compounded()
+        self.call("verify", "pharmacist", rx)
+        self.label_printed(rx)
+        return rx
+
+    def in_state(self, status: Status) -> int:
+        """An order brought to `status` by the allowed moves."""
+        make = {
+            Status.RECEIVED: self.submit,
+            Status.ON_HOLD: self.held,
+            Status.READY: self.ready,
+            Status.COMPOUNDED: self.compounded,
+            Status.VERIFIED: self.verified,
+        }
+        if status in make:
+            return make[status]()
+        if status is Status.DISPENSED:
+            rx = self.verified()
+            self.call("dispense", "technician", rx)
+        elif status is Status.REJECTED:
+            rx = self.held()
+            self.call("reject", "pharmacist", rx, self.reason)
+        else:
+            rx = self.ready()
+            self.call("cancel", self.canceller, rx, self.reason)
+        assert self.status(rx) == status
+        return rx
+
+    # --- acting --------------------------------------------------------------------------
+
+    def call(self, action: str, who: str | Staff, rx: int, *args: Any, **options: Any) -> Any:
+        """The staff action `action` by `who` (a role of `staff`, or any Staff), called as
+        the dashboard calls it; dispensing goes by the counter's calendar."""
+        staff = who if isinstance(who, Staff) else self.staff[who]
+        if action == "dispense":
+            options.setdefault("today", self.today)
+        with self.app.app_context():
+            service = getattr(staff_actions, action)
+            return service(database.session, staff, rx, *args, **options)
+
+    def act(self, action: str, who: str, rx: int) -> Any:
+        """`action` with what it needs: a reason, or the entry of the planned batch."""
+        if action in ("override", "reject", "cancel"):
+            return self.call(action, who, rx, self.reason)
+        if action == "record_compounding":
+            return self.call(action, who, rx, self.entry(rx))
+        return self.call(action, who, rx)
+
+    def label_printed(self, rx: int) -> None:
+        """The label is printed, as it must be before the order is handed over."""
+        with self.app.app_context():
+            session = database.session
+            done = session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.prescription_id == rx, AuditEvent.action == "label.printed"
+                )
+            )
+            if done is None:
+                order = session.get(Prescription, rx)
+                printing.record_print(session, SYSTEM, "label", [order], stock="test")
+
+    # --- compounding ---------------------------------------------------------------------
+
+    def plan(self, rx: int) -> Plan:
+        with self.app.app_context():
+            data = database.session.scalar(
+                select(Worksheet.data).where(Worksheet.prescription_id == rx)
+            )
+        return Plan.from_worksheet(data)
+
+    def used(self, rx: int) -> dict[str, Decimal]:
+        """How much of each ingredient the worksheet plans, all lots together."""
+        totals: dict[str, Decimal] = {}
+        for use in self.plan(rx).planned:
+            totals[use.ingredient_code] = totals.get(use.ingredient_code, 0) + use.amount
+        return totals
+
+    def entry(self, rx: int, *, planned_lots: bool = False, **changes: Any) -> CompoundingEntry:
+        """The batch made as the worksheet says, from the builder's own lots (or, with
+        `planned_lots`, from the lots the worksheet picked)."""
+        plan = self.plan(rx)
+        components = plan.planned
+        if not planned_lots:
+            components = tuple(
+                ComponentUse(code, self.shelf[code], amount)
+                for code, amount in self.used(rx).items()
+            )
+        capsules = plan.dosage_form is DosageForm.CAPSULE
+        entry = CompoundingEntry(
+            compounded_on=self.today,
+            components=components,
+            quantity_made=plan.batch_quantity,
+            capsule_weights_mg=(
+                tuple(Decimal(w) for w in PASSING_CAPSULE_WEIGHTS) if capsules else ()
+            ),
+            final_volume_ml=None if capsules else plan.batch_quantity,
+        )
+        return replace(entry, **changes)
+
+    def compounding_form(self, rx: int, **changes: Any) -> dict[str, Any]:
+        """The compounding form as a technician fills it in: the builder's own lots, the
+        planned amounts, a passing capsule weight sample."""
+        used = self.used(rx)
+        plan = self.plan(rx)
+        form = {
+            "ingredient_code": list(used),
+            "unit": [plan.units[code] for code in used],
+            "lot_number": [self.shelf[code] for code in used],
+            "amount": [str(amount) for amount in used.values()],
+            "quantity_made": str(plan.batch_quantity),
+            "capsule_weight": list(PASSING_CAPSULE_WEIGHTS) if plan.fill_weight_mg else [],
+            "final_volume_ml": "" if plan.fill_weight_mg else str(plan.batch_quantity),
+            "deviations": "",
+        }
+        form.update(changes)
+        return form
+
+    def add_lot(self, code: str, quantity: str, **fields: Any) -> str:
+        """A lot of the builder's own, expiring long after the demo shelf's, so no
+        worksheet made for another test picks it (first-expiring-first-out)."""
+        number = f"{self.lot_prefix}-{code[:6]}-{uuid.uuid4().hex[:6]}"
+        with self.app.app_context():
+            session = database.session
+            ingredient = session.scalar(select(Ingredient).where(Ingredient.code == code))
+            api = ingredient.kind == "api"
+            session.add(
+                Lot(
+                    ingredient=ingredient,
+                    lot_number=number,
+                    vendor="Test Supply",
+                    expires_on=fields.pop("expires_on", self.today + LONG_AFTER),
+                    received_on=self.today,
+                    form="naltrexone hydrochloride" if api else None,
+                    molecular_weight=Decimal("377.87") if api else None,
+                    assay_percent=Decimal("99.50") if api else None,
+                    quantity_on_hand=Decimal(quantity),
+                    **fields,
+                )
+            )
+            session.commit()
+        return number
+
+    # --- looking -------------------------------------------------------------------------
+
+    def status(self, rx: int) -> str:
+        with self.app.app_context():
+            return database.session.scalar(select(Prescription.status).where(Prescription.id == rx))
+
+    def state(self, rx: int) -> dict[str, Any]:
+        """Everything a staff action could change, to prove a refusal changed nothing: the
+        order's status, history, alerts and compounding record, every lot, and how many
+        audit events and compounding records there are."""
+        with self.app.app_context():
+            session = database.session
+
+            def rows(query) -> list[tuple]:
+                return [tuple(row) for row in session.execute(query)]
+
+            record = session.execute(
+                select(
+                    CompoundingRecord.id,
+                    CompoundingRecord.verified_by,
+                    CompoundingRecord.verified_at,
+                ).where(CompoundingRecord.prescription_id == rx)
+            ).first()
+            return {
+                "status": session.scalar(select(Prescription.status).where(Prescription.id == rx)),
+                "history": rows(
+                    select(
+                        StatusChange.from_status,
+                        StatusChange.to_status,
+                        StatusChange.actor,
+                        StatusChange.reason,
+                    )
+                    .where(StatusChange.prescription_id == rx)
+                    .order_by(StatusChange.id)
+                ),
+                "alerts": rows(
+                    select(
+                        Alert.id,
+                        Alert.resolution,
+                        Alert.resolved_by,
+                        Alert.resolved_reason,
+                        Alert.resolved_at,
+                    )
+                    .where(Alert.prescription_id == rx)
+                    .order_by(Alert.id)
+                ),
+                "record": record and tuple(record),
+                "lots": rows(
+                    select(Lot.id, Lot.quantity_on_hand, Lot.quarantined).order_by(Lot.id)
+                ),
+                "audit_events": session.scalar(select(func.count()).select_from(AuditEvent)),
+                "compounding_records": session.scalar(
+                    select(func.count()).select_from(CompoundingRecord)
+                ),
+            }
+
+    def lots(self) -> dict[tuple[str, str], Decimal]:
+        """What every lot holds, by ingredient code and lot number."""
+        with self.app.app_context():
+            rows = database.session.execute(
+                select(Ingredient.code, Lot.lot_number, Lot.quantity_on_hand).join(Ingredient)
+            )
+            return {(code, number): quantity for code, number, quantity in rows}
+
+    def audit(self, rx: int) -> list[AuditEvent]:
+        """The order's audit trail, oldest first."""
+        with self.app.app_context():
+            return list(
+                database.session.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.prescription_id == rx)
+                    .order_by(AuditEvent.id)
+                )
+            )
+
+    events = audit
+
+    # --- settings ------------------------------------------------------------------------
+
+    def set_setting(self, key: str, value: Any) -> Any:
+        """Change a setting; returns the value it had."""
+        with self.app.app_context():
+            session = database.session
+            setting = session.get(Setting, key)
+            before = setting.value
+            setting.value = value
+            session.commit()
+            return before
+
+    def remove_setting(self, key: str) -> Any:
+        """Delete a setting; returns the value it had."""
+        with self.app.app_context():
+            session = database.session
+            setting = session.get(Setting, key)
+            before = setting.value
+            session.delete(setting)
+            session.commit()
+            return before
+
+    def restore_setting(self, key: str, value: Any) -> None:
+        with self.app.app_context():
+            session = database.session
+            session.add(Setting(key=key, value=value))
+            session.commit()
+
+    def verifier_may_be_compounder(self) -> bool:
+        with self.app.app_context():
+            return staff_actions.verifier_may_be_compounder(database.session)
