@@ -32,7 +32,7 @@ def _service_error(error: ServiceError):
     if isinstance(error, NotFound):
         return ApiError(404, error.code, error.message).response()
     if isinstance(error, Conflict):
-        return ApiError(409, error.code, error.message).response()
+        return ApiError(409, error.code, error.message, extra=error.extra).response()
     if isinstance(error, Invalid):
         details = [{"field": p.field, "message": p.message} for p in error.problems]
         return ApiError(422, error.code, error.message, details).response()

@@ -19,6 +19,7 @@ class ApiError(Exception):
         message: str,
         details: Iterable[dict[str, str]] = (),
         headers: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -26,9 +27,12 @@ class ApiError(Exception):
         self.message = message
         self.details = list(details)
         self.headers = headers or {}
+        self.extra = extra or {}
 
     def response(self):
-        response = jsonify(error=self.code, message=self.message, details=self.details)
+        response = jsonify(
+            error=self.code, message=self.message, details=self.details, **self.extra
+        )
         response.status_code = self.status
         response.headers.update(self.headers)
         return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pharmacy.services.reads.clinic_orders import ClinicOrder
+from pharmacy.services.reads.clinic_orders import ClinicOrder, FillShown
 
 CENT = Decimal("0.01")
 
@@ -66,6 +66,31 @@ def prescription(p: ClinicOrder) -> dict[str, Any]:
             }
             for a in p.alerts
         ],
+        "refills_remaining": p.refills_remaining,
+        "expires_on": p.expires_on.isoformat(),
+        "auto_refill": p.auto_refill,
+        "fills": [_fill(fill) for fill in p.fills],
+        "renews": str(p.renews) if p.renews else None,
         "created_at": p.created_at.isoformat(),
         "updated_at": p.updated_at.isoformat(),
+    }
+
+
+def _fill(fill: FillShown) -> dict[str, Any]:
+    return {
+        "number": fill.number,
+        "refill": fill.refill,
+        "status": fill.status,
+        "quantity": {
+            "value": _quantity(fill.quantity, fill.quantity_unit),
+            "unit": fill.quantity_unit,
+        }
+        if fill.quantity is not None
+        else None,
+        "beyond_use_date": fill.beyond_use_date.isoformat() if fill.beyond_use_date else None,
+        "price": {"total": money(fill.price_total), "currency": "USD", "lines": []}
+        if fill.price_total is not None
+        else None,
+        "dispensed_on": fill.dispensed_on.isoformat() if fill.dispensed_on else None,
+        "shipment": None,
     }

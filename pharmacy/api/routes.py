@@ -32,6 +32,7 @@ from .schemas import (
     PrescriptionOut,
     PrescriptionPageOut,
     PrescriptionPath,
+    RefillIn,
     SubmitHeaders,
 )
 
@@ -211,3 +212,49 @@ def cancel_prescription(prescription_id: str):
         request_id=g.request_id,
     )
     return jsonify(render.prescription(cancelled))
+
+
+@blueprint.post("/prescriptions/<prescription_id>/refills")
+@operation(
+    "refillPrescription",
+    "Start the next fill of a prescription",
+    path=PrescriptionPath,
+    headers=SubmitHeaders,
+    json=RefillIn,
+    body_required=False,
+    answers={
+        201: (PrescriptionOut, "The new fill is received; it is worked next"),
+        400: "The body is not valid JSON",
+        404: "Not one of this clinic's prescriptions",
+        409: "No refill now: error is no_refills_left, expired, too_soon (with "
+        "earliest_on), fill_in_progress or not_active; or the Idempotency-Key was used "
+        "with another request",
+        415: "The body is not application/json",
+        422: "The body has a field a refill does not take",
+    },
+)
+def refill_prescription(prescription_id: str):
+    payload = read_json(optional=True)
+    _validated(RefillIn, payload)
+    uid = _uid(prescription_id)
+    # The key covers which prescription is refilled, not just the (empty) body.
+    claim = _idempotency({"refill_of": str(uid), "body": payload})
+    submission = prescriptions.refill(
+        database.session,
+        g.clinic_id,
+        g.actor,
+        uid,
+        today=pharmacy_today(current_app.config),
+        render=render.prescription,
+        idempotency=claim,
+        request_id=g.request_id,
+        sending_now=True,
+    )
+    if submission.work is not None:
+        outbox.send_committed(database.session, queue.sender(current_app), submission.work)
+    response = jsonify(submission.body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_prescription", prescription_id=str(uid))
+    if submission.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response

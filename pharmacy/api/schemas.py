@@ -371,6 +371,10 @@ class CancelIn(Closed):
     reason: _text(500, multiline=True) | None = None
 
 
+class RefillIn(Closed):
+    """A refill asks for nothing but itself: the next fill of the prescription."""
+
+
 # Responses: documented here, built as plain dicts by `render` for speed.
 
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$")]
@@ -404,6 +408,17 @@ class StatusChangeOut(BaseModel):
     at: str
 
 
+class FillOut(BaseModel):
+    number: int = Field(description="0 for the original fill, then 1, 2... in the order made")
+    refill: int = Field(description="which refill it is: 0 for the original fill")
+    status: Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
+    quantity: QuantityOut | None
+    beyond_use_date: str | None
+    price: PriceOut | None
+    dispensed_on: str | None
+    shipment: dict[str, Any] | None
+
+
 class PrescriptionOut(BaseModel):
     id: str
     rx_number: str
@@ -421,6 +436,11 @@ class PrescriptionOut(BaseModel):
     beyond_use_date: str | None
     price: PriceOut | None
     alerts: list[AlertOut]
+    refills_remaining: int
+    expires_on: str
+    auto_refill: bool
+    fills: list[FillOut]
+    renews: str | None
     created_at: str
     updated_at: str
 

@@ -20,7 +20,7 @@ from pharmacy.domain import prescription as rx
 from pharmacy.domain.compounding_record import CompoundingEntry, Plan
 from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Clinic, Patient, Prescription, User, Worksheet
+from pharmacy.models import Clinic, Patient, Prescription, User, Worksheet, in_current_fill
 from pharmacy.services import SYSTEM
 from pharmacy.services import worker as work
 from pharmacy.services.counter import actions as staff_actions
@@ -107,7 +107,7 @@ def stage_demo_queue(session: Session, today: date) -> DemoQueue:
 
 def compound(session: Session, technician: Staff, rx_number: int, today: date) -> None:
     """Record the batch as the worksheet planned it, with a passing capsule weight check."""
-    data = session.scalar(select(Worksheet.data).where(Worksheet.prescription_id == rx_number))
+    data = session.scalar(select(Worksheet.data).where(in_current_fill(Worksheet, rx_number)))
     plan = Plan.from_worksheet(data)
     capsules = plan.dosage_form is DosageForm.CAPSULE
     fill = plan.fill_weight_mg or Decimal(0)

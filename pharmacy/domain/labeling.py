@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from pharmacy.domain.prescription import DirectionStep, DosageForm
+from pharmacy.domain.refills import refill_line
 
 OPIOID_WARNING = (
     "DO NOT TAKE WITH OPIOID PAIN, COUGH OR DIARRHEA MEDICINES. They will not work and "
@@ -161,6 +162,8 @@ class LabelFacts:
     times_per_day: int = 1
     auxiliary: tuple[str, ...] = ()  # "Shake well before each dose."
     drug_name: str = DRUG_NAME
+    refill: int = 0  # which fill this is: 0 the original, 1 the first refill...
+    refills: int | None = None  # the prescription's refills; None: the fill is not named
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dosage_form", DosageForm(self.dosage_form))
@@ -182,6 +185,11 @@ class LabelFacts:
                 raise ValueError(f"Rx {self.rx_number}: the label needs {what}")
         if self.refills_left < 0:
             raise ValueError(f"Rx {self.rx_number}: refills left cannot be negative")
+        if self.refills is not None and not 0 <= self.refill <= self.refills:
+            raise ValueError(
+                f"Rx {self.rx_number}: refill {self.refill} is not a fill of a prescription "
+                f"with {self.refills} refills"
+            )
         if self.use_by < self.filled_on:
             raise ValueError(f"Rx {self.rx_number}: the use-by date is before the fill date")
 
@@ -208,6 +216,14 @@ def refills_text(refills_left: int) -> str:
     return f"{refills_left} {plural(refills_left, 'refill')} left"
 
 
+def fill_refills_text(refill: int, refills: int, refills_left: int) -> str:
+    """Which fill this is and what is left after it: "Refill 1 of 2 · 1 refill left",
+    "Original fill · 2 refills left", "Refill 2 of 2 · No refills left". After the
+    fill's name, a bare "No refills" could be read as "this is not a refill"."""
+    left = refills_text(refills_left) if refills_left else "No refills left"
+    return f"{refill_line(refill, refills)} · {left}"
+
+
 def label_fields(facts: LabelFacts) -> dict[str, tuple[str, ...]]:
     """Each label field's text, one entry per line that must start a new line."""
     pharmacy = facts.pharmacy
@@ -219,7 +235,11 @@ def label_fields(facts: LabelFacts) -> dict[str, tuple[str, ...]]:
         "warning": (OPIOID_WARNING,),
         "rx_number": (f"Rx {facts.rx_number}",),
         "quantity": (f"Qty: {quantity_text(facts.quantity, facts.unit)}",),
-        "refills": (refills_text(facts.refills_left),),
+        "refills": (
+            refills_text(facts.refills_left)
+            if facts.refills is None
+            else fill_refills_text(facts.refill, facts.refills, facts.refills_left),
+        ),
         "filled": (f"Filled: {long_date(facts.filled_on)}",),
         "use_by": (f"Use by: {long_date(facts.use_by)}",),
         "storage": (facts.storage,),

@@ -8,6 +8,7 @@ are checked by `prescription_problems`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -156,16 +157,41 @@ def step_days_problem(value: int) -> str | None:
     return None
 
 
+def _either(values: list[int]) -> str:
+    """60, 90 or 120."""
+    words = [str(value) for value in values]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def course_problem(steps: Sequence[DirectionStep], days_supply: int, refills: int) -> str | None:
+    """Why the steps' days do not make a course the fills can walk through, or None.
+
+    The steps may last one fill (every fill then holds them, a refill continuing at the
+    last dose), or k fills of the days supply with 2 <= k <= refills + 1: fill after
+    fill takes the next days_supply days of the course, so a titration can climb over
+    several fills, and there must be a fill for every part of it.
+    """
+    total = sum(step.days for step in steps)
+    if days_supply < 1:
+        return f"the steps' days add up to {total} but must equal days_supply ({days_supply})"
+    refills = max(refills, 0)  # a negative count has its own problem
+    fills = total // days_supply
+    if total % days_supply == 0 and 1 <= fills <= refills + 1:
+        return None
+    longer = [days_supply * k for k in range(2, refills + 2)]
+    allowed = f": {_either(longer)}" if longer else f", so only {days_supply} with no refills"
+    return (
+        f"the steps' days add up to {total} but must equal days_supply ({days_supply}) "
+        f"or a whole number of fills of it, at most refills + 1 ({refills + 1}) fills"
+        f"{allowed}"
+    )
+
+
 def prescription_problems(order: PrescriptionOrder, today: date) -> list[Problem]:
     """The rules that tie fields together; an empty list means the order can be taken."""
     problems = _Problems()
     steps = order.directions.steps
-    total_days = sum(step.days for step in steps)
-    if total_days != order.days_supply:
-        problems.add(
-            "directions.steps",
-            f"the steps' days add up to {total_days} but days_supply is {order.days_supply}",
-        )
+    problems.add("directions.steps", course_problem(steps, order.days_supply, order.refills))
     for index, step in enumerate(steps):
         where = f"directions.steps[{index}].dose_mg"
         per_unit = step.dose_mg / order.strength_mg

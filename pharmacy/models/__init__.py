@@ -5,10 +5,11 @@ from .base import Base, utcnow
 from .clinics import ApiKey, Clinic
 from .compounding import CompoundingRecord
 from .drug_data import DrugDataVersion
+from .fills import Fill
 from .formulary import Ingredient, Lot, MasterFormulationRecord, PriceList, Setting
 from .logins import LoginFailure
 from .people import Patient, Prescriber
-from .prescriptions import Alert, DirectionStep, Prescription, StatusChange
+from .prescriptions import Alert, DirectionStep, Prescription, StatusChange, in_current_fill
 from .records import AuditEvent, IdempotencyKey, OutboxMessage
 from .staff import ROLES, User
 from .worksheets import PriceLine, Worksheet
@@ -23,6 +24,7 @@ __all__ = [
     "CompoundingRecord",
     "DirectionStep",
     "DrugDataVersion",
+    "Fill",
     "IdempotencyKey",
     "Ingredient",
     "LoginFailure",
@@ -38,5 +40,6 @@ __all__ = [
     "StatusChange",
     "User",
     "Worksheet",
+    "in_current_fill",
     "utcnow",
 ]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -15,14 +15,16 @@ from .staff import User
 
 
 class CompoundingRecord(Base):
-    """One per order. The worksheet it was made from is referenced, not copied: worksheets
+    """One per fill. The worksheet it was made from is referenced, not copied: worksheets
     are written once and never edited. `components` lists each lot taken from (ingredient
     code, lot id and number, vendor, expiry, amount, unit); `qc` the check as computed."""
 
     __tablename__ = "compounding_records"
+    __table_args__ = (UniqueConstraint("prescription_id", "fill_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), unique=True)
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"))
+    fill_number: Mapped[int] = mapped_column(server_default="0")
     worksheet_id: Mapped[int] = mapped_column(ForeignKey("worksheets.id"))
     mfr_id: Mapped[int] = mapped_column(ForeignKey("master_formulation_records.id"))
     compounded_on: Mapped[date]  # the pharmacy's day

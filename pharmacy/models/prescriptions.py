@@ -7,12 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Identity, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Identity, Index, Numeric, String, Text, and_, false, select
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from .base import Base, utcnow
 from .clinics import Clinic
 from .compounding import CompoundingRecord
+from .fills import Fill
 from .people import Patient, Prescriber
 from .worksheets import PriceLine, Worksheet
 
@@ -60,6 +61,12 @@ class Prescription(Base):
     beyond_use_date: Mapped[date | None]
     price_total: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     price_list_id: Mapped[int | None] = mapped_column(ForeignKey("price_lists.id"))
+    # The fill in progress, or the last one made: its number, and which refill it is
+    # (0: the original). Refills left go down when a refill is dispensed.
+    current_fill: Mapped[int] = mapped_column(server_default="0")
+    current_refill: Mapped[int] = mapped_column(server_default="0")
+    refills_remaining: Mapped[int]
+    auto_refill: Mapped[bool] = mapped_column(server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -72,16 +79,44 @@ class Prescription(Base):
     status_history: Mapped[list[StatusChange]] = relationship(
         order_by="StatusChange.id", cascade="all, delete-orphan"
     )
-    alerts: Mapped[list[Alert]] = relationship(order_by="Alert.id", cascade="all, delete-orphan")
-    price_lines: Mapped[list[PriceLine]] = relationship(
-        order_by="PriceLine.position", cascade="all, delete-orphan"
+    fills: Mapped[list[Fill]] = relationship(order_by="Fill.number", viewonly=True)
+    # The fill in progress: its alerts, price, worksheet and compounding record. Those
+    # of earlier fills stay in their tables, under their fill's number.
+    alerts: Mapped[list[Alert]] = relationship(
+        primaryjoin=lambda: _of_current_fill(Alert), order_by="Alert.id", viewonly=True
     )
-    worksheet: Mapped[Worksheet | None] = relationship(cascade="all, delete-orphan")
-    compounding_record: Mapped[CompoundingRecord | None] = relationship()
+    price_lines: Mapped[list[PriceLine]] = relationship(
+        primaryjoin=lambda: _of_current_fill(PriceLine),
+        order_by="PriceLine.position",
+        viewonly=True,
+    )
+    worksheet: Mapped[Worksheet | None] = relationship(
+        primaryjoin=lambda: _of_current_fill(Worksheet), viewonly=True
+    )
+    compounding_record: Mapped[CompoundingRecord | None] = relationship(
+        primaryjoin=lambda: _of_current_fill(CompoundingRecord), viewonly=True
+    )
 
     @property
     def rx_number(self) -> str:
         return str(self.id)
+
+
+def in_current_fill(record, prescription_id):
+    """A condition on a fill's record (worksheet, alert, price line, compounding record):
+    of this prescription's fill in progress (or last made)."""
+    current = select(Prescription.current_fill).where(Prescription.id == prescription_id)
+    return and_(
+        record.prescription_id == prescription_id,
+        record.fill_number == current.scalar_subquery(),
+    )
+
+
+def _of_current_fill(record):
+    return and_(
+        foreign(record.prescription_id) == Prescription.id,
+        record.fill_number == Prescription.current_fill,
+    )
 
 
 class DirectionStep(Base):
@@ -99,6 +134,7 @@ class StatusChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), index=True)
+    fill_number: Mapped[int] = mapped_column(server_default="0")
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(120))
@@ -113,6 +149,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"), index=True)
+    fill_number: Mapped[int] = mapped_column(server_default="0")
     code: Mapped[str] = mapped_column(String(50))
     severity: Mapped[str] = mapped_column(String(20))  # hard_stop | caution | info
     detail: Mapped[str] = mapped_column(Text)

@@ -41,9 +41,13 @@ class NotFound(ServiceError):
 
 
 class Conflict(ServiceError):
-    def __init__(self, code: str, message: str) -> None:
+    """A request the order's state refuses; `extra` holds what a program needs besides
+    the code (a refill too soon: the first day it may be asked for)."""
+
+    def __init__(self, code: str, message: str, extra: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.extra = extra or {}
 
 
 class Invalid(ServiceError):

@@ -18,6 +18,7 @@ def test_the_document_is_served_and_names_every_operation(client):
         "submitPrescription",
         "listPrescriptions",
         "getPrescription",
+        "refillPrescription",
         "cancelPrescription",
     }
     strength = served["components"]["schemas"]["MedicationIn"]["properties"]["strength_mg"]

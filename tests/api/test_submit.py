@@ -139,7 +139,8 @@ def test_titration_steps_must_add_up_to_the_days_supply(client, clinic, prescrip
     assert response.get_json()["details"] == [
         {
             "field": "directions.steps",
-            "message": "the steps' days add up to 28 but days_supply is 30",
+            "message": "the steps' days add up to 28 but must equal days_supply (30) or a "
+            "whole number of fills of it, at most refills + 1 (3) fills: 60 or 90",
         }
     ]
 

@@ -20,7 +20,7 @@ from pharmacy.domain.labeling import (
     receipt_rows,
 )
 from pharmacy.domain.prescription import DosageForm
-from tests.support.labels import capsules, liquid, receipt, steps, titration
+from tests.support.labels import capsules, liquid, nth_fill, receipt, steps, titration
 
 CAPSULE, LIQUID = DosageForm.CAPSULE, DosageForm.ORAL_LIQUID
 
@@ -105,8 +105,36 @@ def test_quantity_and_refills_read_naturally():
 
 
 @pytest.mark.parametrize(
+    ("refill", "refills", "printed"),
+    [
+        (0, 0, "Original fill · No refills left"),
+        (0, 2, "Original fill · 2 refills left"),
+        (1, 2, "Refill 1 of 2 · 1 refill left"),
+        (2, 2, "Refill 2 of 2 · No refills left"),
+        (1, 11, "Refill 1 of 11 · 10 refills left"),
+        (11, 11, "Refill 11 of 11 · No refills left"),
+    ],
+)
+def test_a_fill_says_which_refill_it_is_and_what_is_left_after_it(refill, refills, printed):
+    assert label_fields(nth_fill(capsules(), refill, refills))["refills"] == (printed,)
+
+
+def test_the_refills_left_printed_are_the_ones_given():
+    """Refills go down at dispensing: the label prints the count it is handed."""
+    facts = capsules(refill=1, refills=2, refills_left=2)
+    assert label_fields(facts)["refills"] == ("Refill 1 of 2 · 2 refills left",)
+
+
+def test_without_the_prescriptions_refills_the_label_is_as_before():
+    assert label_fields(capsules(refill=1))["refills"] == ("2 refills left",)
+    assert label_fields(capsules(refills_left=0))["refills"] == ("No refills",)
+
+
+@pytest.mark.parametrize(
     ("changes", "message"),
     [
+        ({"refill": 3, "refills": 2}, "refill 3 is not a fill of a prescription with 2 refills"),
+        ({"refill": -1, "refills": 2}, "refill -1 is not a fill"),
         ({"rx_number": "RX-№1"}, "plain ASCII"),
         ({"patient_name": "  "}, "patient's name"),
         ({"storage": ""}, "storage instructions"),

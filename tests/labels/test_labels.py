@@ -15,6 +15,7 @@ from tests.support.labels import (
     capsules,
     eight_step_titration,
     liquid,
+    nth_fill,
     steps,
     titration,
     weekly_titration,
@@ -22,6 +23,8 @@ from tests.support.labels import (
 from tests.support.pdf import Box, Page, decode_barcodes, flat, page_texts, pages, squash
 
 LABEL_STOCKS = ["thermal-4x2", "letter-sheet-2x4"]
+ALL_LABEL_STOCKS = [*LABEL_STOCKS, "thermal-4x3"]
+LONGEST_REFILL_LINE = "Refill 11 of 11 · No refills left"
 LONG_NAME = "Maximiliana Alejandra Wolfeschlegelsteinhausen-Bergerdorffer"
 QUIET_ZONE_BARS = 10
 MIN_BAR_WIDTH = 0.25 * 72 / 25.4  # 0.25 mm, the narrowest bar a thermal printer renders well
@@ -227,7 +230,7 @@ def test_rendering_twice_gives_the_same_bytes():
     assert render_labels(titration()) == render_labels(titration())
 
 
-@pytest.mark.parametrize("stock", [*LABEL_STOCKS, "thermal-4x3"])
+@pytest.mark.parametrize("stock", ALL_LABEL_STOCKS)
 def test_a_long_name_with_a_four_step_titration_fits_whole_or_is_refused(stock):
     facts = weekly_titration(patient_name=LONG_NAME)
     assert len(LONG_NAME) == 60
@@ -288,6 +291,56 @@ def test_a_character_no_font_has_is_refused_not_printed_wrong():
     message = str(refusal.value)
     assert message.startswith("Rx 1000123: the patient name has the character U+674E")
     assert "李" not in message
+
+
+@pytest.mark.parametrize("stock", ALL_LABEL_STOCKS)
+@pytest.mark.parametrize(
+    "make",
+    [capsules, titration, liquid, weekly_titration],
+    ids=["fixed", "titration", "liquid", "weekly titration"],
+)
+@pytest.mark.parametrize(("refill", "refills"), [(0, 2), (1, 2), (11, 11)])
+def test_the_refill_line_prints_whole_on_one_line_on_every_stock(stock, make, refill, refills):
+    facts = nth_fill(make(), refill, refills)
+    (printed,) = label_fields(facts)["refills"]
+    pdf = render_labels(facts, stock)
+    page = pages(pdf)[0]
+    ((_, box),) = label_boxes(stock, 1)
+    assert_laid_out_cleanly(page, box)
+    assert any(printed in line for line, _ in page.lines())
+    (text,) = page_texts(pdf)
+    assert all(flat(words) in text for words in printed_words(facts))
+
+
+@pytest.mark.parametrize("stock", ALL_LABEL_STOCKS)
+def test_the_longest_refill_line_reads_back_from_the_pdf(stock):
+    facts = nth_fill(weekly_titration(), 11, 11)
+    assert label_fields(facts)["refills"] == (LONGEST_REFILL_LINE,)
+    (text,) = page_texts(render_labels(facts, stock))
+    assert LONGEST_REFILL_LINE in text
+
+
+@pytest.mark.parametrize("stock", ALL_LABEL_STOCKS)
+@pytest.mark.parametrize(
+    "make",
+    [capsules, titration, liquid, weekly_titration],
+    ids=["fixed", "titration", "liquid", "weekly titration"],
+)
+def test_a_long_name_with_the_longest_refill_line_fits_whole_or_is_refused(stock, make):
+    """The refill line never turns a label that fits into one that is refused."""
+    plain = make(patient_name=LONG_NAME)
+    facts = nth_fill(plain, 11, 11)
+    try:
+        pdf = render_labels(facts, stock)
+    except LabelDoesNotFit as refusal:
+        with pytest.raises(LabelDoesNotFit):
+            render_labels(plain, stock)
+        assert "use a larger stock or shorten them" in str(refusal)
+        return
+    ((_, box),) = label_boxes(stock, 1)
+    assert_laid_out_cleanly(pages(pdf)[0], box)
+    (text,) = page_texts(pdf)
+    assert all(squash(words) in squash(text) for words in printed_words(facts))
 
 
 def test_labels_need_a_label_stock_and_something_to_print():

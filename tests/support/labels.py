@@ -1,5 +1,6 @@
 """The facts of the labels and receipts the tests print: a capsule order, the usual
-titrations, an oral liquid, a receipt; each with the changes a test needs.
+titrations, an oral liquid, a receipt; each with the changes a test needs, and any of
+them as the label of a refill.
 
 ReportLab runs invariant, so the same facts always give the same bytes.
 """
@@ -14,6 +15,7 @@ from reportlab import rl_config
 
 from pharmacy.domain.labeling import LabelFacts, PharmacyDetails, ReceiptFacts, ReceiptLine
 from pharmacy.domain.prescription import DirectionStep, DosageForm
+from pharmacy.domain.refills import refills_left_after
 
 rl_config.invariant = 1
 
@@ -94,6 +96,13 @@ def liquid(**changes) -> LabelFacts:
         "auxiliary": ("Shake well before each dose.",),
     }
     return capsules(**{**defaults, **changes})
+
+
+def nth_fill(facts: LabelFacts, refill: int, refills: int) -> LabelFacts:
+    """`facts` as the label of fill `refill` of a prescription with `refills` refills,
+    with the refills left after it."""
+    left = refills_left_after(refill, refills)
+    return replace(facts, refill=refill, refills=refills, refills_left=left)
 
 
 def receipt(**changes) -> ReceiptFacts:

@@ -105,9 +105,91 @@ def test_a_plain_fixed_dose_order_has_no_problem():
 
 
 def test_titration_steps_must_add_up_to_the_days_supply():
-    order = _order(steps=(("1.5", 14), ("3", 14)), days_supply=30)
+    order = _order(steps=(("1.5", 14), ("3", 14)), days_supply=30, refills=2)
     assert _fields(order) == [
-        ("directions.steps", "the steps' days add up to 28 but days_supply is 30")
+        (
+            "directions.steps",
+            "the steps' days add up to 28 but must equal days_supply (30) or a whole number "
+            "of fills of it, at most refills + 1 (3) fills: 60 or 90",
+        )
+    ]
+
+
+THREE_FILLS = (("1.5", 30), ("3", 30), ("4.5", 30))
+
+
+@pytest.mark.parametrize(
+    ("steps", "days_supply", "refills", "accepted"),
+    [
+        ((("1.5", 30),), 30, 0, True),  # one fill, every refill the same
+        ((("1.5", 14), ("3", 14), ("4.5", 2)), 30, 0, True),  # a one-fill titration
+        (THREE_FILLS, 30, 2, True),  # a course of three fills, with a fill for each part
+        (THREE_FILLS, 30, 11, True),
+        ((("1.5", 30), ("3", 30)), 30, 1, True),
+        ((("1.5", 7), ("3", 7), ("4.5", 7), ("4.5", 7)), 7, 3, True),  # four fills of 7
+        ((("1.5", 14), ("3", 14), ("4.5", 62)), 30, 2, True),  # steps cut by the fills
+        (THREE_FILLS, 30, 1, False),  # three fills, but only two fills written
+        (THREE_FILLS, 30, 0, False),
+        ((("1.5", 30), ("3", 45)), 30, 2, False),  # 75: not a whole number of fills
+        ((("1.5", 14), ("3", 14)), 30, 2, False),  # 28: short of one fill
+        ((("1.5", 45),), 30, 2, False),  # a fill and a half
+        ((("1.5", 30), ("3", 30)), 45, 2, False),  # 60 is 1⅓ fills of 45
+        ((("1.5", 90), ("3", 90)), 90, 1, True),  # two fills of 90
+    ],
+)
+def test_the_steps_last_one_fill_or_a_whole_number_of_fills_at_most_refills_plus_one(
+    steps, days_supply, refills, accepted
+):
+    order = _order(steps=steps, days_supply=days_supply, refills=refills)
+    fields = [field for field, _ in _fields(order)]
+    assert fields == ([] if accepted else ["directions.steps"])
+
+
+@pytest.mark.parametrize(
+    ("steps", "days_supply", "refills", "message"),
+    [
+        (
+            (("1.5", 30), ("3", 45)),
+            30,
+            2,
+            "the steps' days add up to 75 but must equal days_supply (30) or a whole number "
+            "of fills of it, at most refills + 1 (3) fills: 60 or 90",
+        ),
+        (
+            THREE_FILLS,
+            30,
+            1,
+            "the steps' days add up to 90 but must equal days_supply (30) or a whole number "
+            "of fills of it, at most refills + 1 (2) fills: 60",
+        ),
+        (
+            (("1.5", 14), ("3", 14)),
+            30,
+            0,
+            "the steps' days add up to 28 but must equal days_supply (30) or a whole number "
+            "of fills of it, at most refills + 1 (1) fills, so only 30 with no refills",
+        ),
+        (
+            (("1.5", 7), ("3", 7), ("4.5", 7)),
+            14,
+            4,
+            "the steps' days add up to 21 but must equal days_supply (14) or a whole number "
+            "of fills of it, at most refills + 1 (5) fills: 28, 42, 56 or 70",
+        ),
+    ],
+)
+def test_a_course_that_is_not_whole_fills_is_told_both_allowed_forms(
+    steps, days_supply, refills, message
+):
+    order = _order(steps=steps, days_supply=days_supply, refills=refills)
+    assert _fields(order) == [("directions.steps", message)]
+
+
+def test_the_course_rule_leaves_the_other_rules_as_they_were():
+    order = _order(strength="1.5", steps=(("1.5", 30), ("2", 30)), days_supply=30, refills=0)
+    assert [field for field, _ in _fields(order)] == [
+        "directions.steps",
+        "directions.steps[1].dose_mg",
     ]
 
 

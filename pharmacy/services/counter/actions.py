@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
-from pharmacy.models import AuditEvent, Prescription, Worksheet
+from pharmacy.models import AuditEvent, Fill, Prescription, Worksheet, in_current_fill
 from pharmacy.services import Conflict
 from pharmacy.services.counter.access import (
     ACTION_STATES,
@@ -167,7 +167,7 @@ def dispense(
         authorize(session, staff, Action.DISPENSE)
         prescription = locked(session, rx_number)
         change = checked_move(prescription, Action.DISPENSE)
-        if not _label_printed(session, prescription.id):
+        if not _label_printed(session, prescription):
             raise Conflict(
                 "label_not_printed",
                 f"Rx {prescription.rx_number} has no printed label: print it and put it on "
@@ -181,6 +181,7 @@ def dispense(
                 "not be dispensed; cancel it and make it again",
             )
         write_move(session, prescription, change, staff)
+        _handed_over(session, prescription, today)
         trail.record(
             session,
             staff.actor,
@@ -223,7 +224,7 @@ def cancel(
 
 
 def _has_worksheet(session: Session, prescription: Prescription) -> bool:
-    found = session.scalar(select(Worksheet.id).where(Worksheet.prescription_id == prescription.id))
+    found = session.scalar(select(Worksheet.id).where(in_current_fill(Worksheet, prescription.id)))
     return found is not None
 
 
@@ -234,16 +235,34 @@ def _shown(session: Session, prescription: Prescription) -> Prescription:
     return shown(session, prescription.id)
 
 
-def _label_printed(session: Session, prescription_id: int) -> bool:
-    """Whether a label of the order was ever printed (each print is an audit event)."""
+def _label_printed(session: Session, prescription: Prescription) -> bool:
+    """Whether a label of the fill in progress was printed (each print is an audit
+    event): one printed for an earlier fill says another fill's number and dates."""
+    fill_began = (
+        select(Fill.created_at)
+        .where(Fill.prescription_id == prescription.id, Fill.number == prescription.current_fill)
+        .scalar_subquery()
+    )
     return (
         session.scalar(
             select(AuditEvent.id)
             .where(
-                AuditEvent.prescription_id == prescription_id,
+                AuditEvent.prescription_id == prescription.id,
                 AuditEvent.action == "label.printed",
+                AuditEvent.at >= fill_began,
             )
             .limit(1)
         )
         is not None
     )
+
+
+def _handed_over(session: Session, prescription: Prescription, today: date) -> None:
+    """The fill is dispensed today; a refill uses up one of the prescription's refills."""
+    session.execute(
+        update(Fill)
+        .where(Fill.prescription_id == prescription.id, Fill.number == prescription.current_fill)
+        .values(dispensed_on=today)
+    )
+    if prescription.current_refill > 0:
+        prescription.refills_remaining -= 1

@@ -57,7 +57,9 @@ def write_move(
     reason: str | None = None,
 ) -> None:
     """Give the order its new status, with the status change row that records it."""
-    row = trail.status_change(prescription.id, *change, staff.actor, reason=reason)
+    row = trail.status_change(
+        prescription.id, *change, staff.actor, reason=reason, fill=prescription.current_fill
+    )
     trail.write(session, status_changes=[row])
     prescription.status = change.to_status
 
@@ -87,6 +89,7 @@ def resolve_hard_stops(
         select(Alert)
         .where(
             Alert.prescription_id == prescription.id,
+            Alert.fill_number == prescription.current_fill,
             Alert.severity == str(Severity.HARD_STOP),
             Alert.resolution.is_(None),
         )

@@ -32,6 +32,7 @@ from pharmacy.models import (
     Lot,
     Prescription,
     Worksheet,
+    in_current_fill,
     utcnow,
 )
 from pharmacy.services import Conflict
@@ -82,6 +83,7 @@ def record_compounding(
             components.append(_component(use, lot, plan.units[use.ingredient_code]))
         record = CompoundingRecord(
             prescription_id=prescription.id,
+            fill_number=prescription.current_fill,
             worksheet_id=worksheet.id,
             mfr_id=worksheet.mfr_id,
             compounded_on=entry.compounded_on,
@@ -128,7 +130,7 @@ def verify(
         change = checked_move(prescription, Action.VERIFY)
         record = session.scalar(
             select(CompoundingRecord)
-            .where(CompoundingRecord.prescription_id == prescription.id)
+            .where(in_current_fill(CompoundingRecord, prescription.id))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -170,9 +172,7 @@ def verify(
 
 
 def _worksheet(session: Session, prescription: Prescription) -> Worksheet:
-    worksheet = session.scalar(
-        select(Worksheet).where(Worksheet.prescription_id == prescription.id)
-    )
+    worksheet = session.scalar(select(Worksheet).where(in_current_fill(Worksheet, prescription.id)))
     if worksheet is None:
         raise Conflict(
             "no_worksheet",

@@ -26,10 +26,11 @@ from pharmacy.domain.labeling import (
     quantity_text,
 )
 from pharmacy.domain.prescription import DirectionStep, DosageForm
+from pharmacy.domain.refills import fill_steps, refills_left_after
 from pharmacy.domain.workflow import PRINTABLE as PRINTABLE  # the states that print
 from pharmacy.domain.workflow import Status, why_not_printable
 from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
-from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User
+from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User, in_current_fill
 from pharmacy.services import Actor, Conflict, NotFound
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
@@ -69,7 +70,7 @@ def printable(session: Session, rx_number: str) -> Prescription:
 def verifier(session: Session, rx_number: int) -> User | None:
     """The pharmacist who verified the order, whose initials its label carries."""
     verified_by = session.scalar(
-        select(CompoundingRecord.verified_by).where(CompoundingRecord.prescription_id == rx_number)
+        select(CompoundingRecord.verified_by).where(in_current_fill(CompoundingRecord, rx_number))
     )
     return session.get(User, verified_by) if verified_by is not None else None
 
@@ -88,10 +89,16 @@ def label_facts(
         patient_name=_patient_name(prescription),
         dosage_form=prescription.dosage_form,
         strength_mg=prescription.strength_mg,
-        steps=tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps),
+        steps=fill_steps(
+            tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps),
+            prescription.days_supply,
+            prescription.current_refill,
+        ),
         times_per_day=prescription.times_per_day,
         quantity=prescription.quantity,
-        refills_left=prescription.refills,
+        refills_left=refills_left_after(prescription.current_refill, prescription.refills),
+        refill=prescription.current_refill,
+        refills=prescription.refills,
         filled_on=filled_on,
         use_by=prescription.beyond_use_date,
         storage=worksheet.get("storage", ""),

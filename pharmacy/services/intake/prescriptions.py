@@ -22,7 +22,7 @@ from pharmacy.domain.prescription import PrescriptionOrder, prescription_problem
 from pharmacy.domain.workflow import Action, Status
 from pharmacy.models import IdempotencyKey, OutboxMessage, Prescription
 from pharmacy.services import Actor, Conflict, Invalid, NotFound
-from pharmacy.services.intake import received_rows
+from pharmacy.services.intake import received_rows, refills
 from pharmacy.services.reads.clinic_orders import ClinicOrder, for_clinic
 from pharmacy.services.records import outbox, trail
 from pharmacy.services.unit_of_work import unit_of_work
@@ -166,7 +166,13 @@ def cancel(
             trail.write(
                 session,
                 status_changes=[
-                    trail.status_change(prescription.id, *change, actor, reason=reason)
+                    trail.status_change(
+                        prescription.id,
+                        *change,
+                        actor,
+                        reason=reason,
+                        fill=prescription.current_fill,
+                    )
                 ],
                 audit_events=[
                     trail.audit_event(
@@ -180,3 +186,55 @@ def cancel(
                 ],
             )
     return for_clinic(session, clinic_id, uid)
+
+
+def refill(
+    session: Session,
+    clinic_id: int,
+    actor: Actor,
+    uid: uuid.UUID,
+    *,
+    today: date,
+    render: Render,
+    idempotency: IdempotencyClaim | None = None,
+    request_id: str | None = None,
+    sending_now: bool = False,
+) -> Submission:
+    """Start the next fill of one of the clinic's prescriptions (`refills.start_refill`).
+    A refusal is a Conflict with the contract's code; a too-soon one says from when."""
+    with unit_of_work(session):
+        if idempotency is not None:
+            earlier = _claim(session, clinic_id, idempotency)
+            if earlier is not None:
+                return earlier
+        prescription = session.scalar(
+            select(Prescription)
+            .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
+            .with_for_update()
+        )
+        if prescription is None:
+            raise NotFound("no such prescription for this clinic")
+        try:
+            started = refills.start_refill(
+                session,
+                prescription,
+                actor,
+                via="api",
+                today=today,
+                request_id=request_id,
+                sending_now=sending_now,
+            )
+        except refills.RefillRefused as refused:
+            extra = {"earliest_on": refused.earliest_on.isoformat()} if refused.earliest_on else {}
+            raise Conflict(refused.code, refused.message, extra) from None
+        body = render(for_clinic(session, clinic_id, uid))
+        if idempotency is not None:
+            session.execute(
+                update(IdempotencyKey)
+                .where(
+                    IdempotencyKey.clinic_id == clinic_id,
+                    IdempotencyKey.key == idempotency.key,
+                )
+                .values(prescription_id=prescription.id, response_body=body)
+            )
+    return Submission(str(uid), body, work=started.work)

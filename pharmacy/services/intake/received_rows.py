@@ -52,6 +52,7 @@ from pharmacy.domain.prescription import PrescriptionOrder
 from pharmacy.domain.search import name_key
 from pharmacy.models import (
     DirectionStep,
+    Fill,
     OutboxMessage,
     Patient,
     Prescriber,
@@ -68,7 +69,7 @@ DETAILS = ("phone", "address", *LISTS)
 
 _prescribers, _patients = Prescriber.__table__, Patient.__table__
 _prescriptions, _steps = Prescription.__table__, DirectionStep.__table__
-_outbox = OutboxMessage.__table__
+_outbox, _fills = OutboxMessage.__table__, Fill.__table__
 
 
 @dataclass(frozen=True)
@@ -312,9 +313,18 @@ def _statement() -> TextClause:
     rx = (
         postgresql_insert(_prescriptions)
         .from_select(
-            [*_ORDER, "prescriber_id", "patient_id", *LISTS, "created_at", "updated_at"],
+            [
+                *_ORDER,
+                "refills_remaining",
+                "prescriber_id",
+                "patient_id",
+                *LISTS,
+                "created_at",
+                "updated_at",
+            ],
             select(
                 *(_bind(c) for c in _ORDER),
+                _bind("refills"),  # none used yet
                 prescriber.c.id,
                 patient.c.id,
                 *(patient.c[n] for n in LISTS),
@@ -355,7 +365,9 @@ def _statement() -> TextClause:
             "payload": func.json_build_object(literal_column("'prescription_id'"), rx.c.id),
         },
     )
-    written = select(rx.c.id, rx.c.created_at).add_cte(changed, steps, first, event, work)
+    # Its fill 0: the columns' defaults say so.
+    fill = _rows_of("fill", rx, _fills, {})
+    written = select(rx.c.id, rx.c.created_at).add_cte(changed, steps, first, event, work, fill)
     return _compact(written)
 
 
@@ -411,6 +423,7 @@ def _one_by_one(connection: Connection, values: dict[str, Any]) -> Stored:
             prescriber_id=prescriber_id,
             patient_id=patient_id,
             **lists,
+            refills_remaining=values["refills"],
             created_at=now,
             updated_at=now,
         )
@@ -436,6 +449,7 @@ def _one_by_one(connection: Connection, values: dict[str, Any]) -> Stored:
             "detail": {"rx_number": str(rx.id)},
         },
     )
+    connection.execute(insert(_fills), {"prescription_id": rx.id, "created_at": now})
     connection.execute(
         insert(_outbox),
         {

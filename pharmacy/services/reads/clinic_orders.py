@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pharmacy.domain import prescription as rx
+from pharmacy.domain.refills import expires_on
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Prescription
+from pharmacy.models import Fill, Prescription
 from pharmacy.services import Actor, NotFound
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
@@ -26,6 +27,7 @@ from pharmacy.services.unit_of_work import unit_of_work
 # What a clinic sees with each prescription, loaded in one query per collection.
 SHOWN_WITH = (
     selectinload(Prescription.steps),
+    selectinload(Prescription.fills),
     selectinload(Prescription.alerts),
     selectinload(Prescription.price_lines),
 )
@@ -49,6 +51,20 @@ class Alert:
     severity: str
     detail: str
     resolution: str | None
+
+
+@dataclass(frozen=True)
+class FillShown:
+    """One fill as the clinic sees it; the one in progress is the prescription's own."""
+
+    number: int
+    refill: int
+    status: str
+    quantity: Decimal | None
+    quantity_unit: str | None
+    beyond_use_date: date | None
+    price_total: Decimal | None
+    dispensed_on: date | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,14 @@ class ClinicOrder:
     price_total: Decimal | None = None
     price_lines: Sequence[PriceLine] = ()
     alerts: Sequence[Alert] = ()
+    refills_remaining: int = 0
+    auto_refill: bool = False
+    fills: Sequence[FillShown] = ()
+    renews: uuid.UUID | None = None
+
+    @property
+    def expires_on(self) -> date:
+        return expires_on(self.written_on)
 
     @classmethod
     def of(cls, p: Prescription) -> ClinicOrder:
@@ -102,6 +126,9 @@ class ClinicOrder:
             price_total=p.price_total,
             price_lines=tuple(PriceLine(line.label, line.amount) for line in p.price_lines),
             alerts=tuple(Alert(a.code, a.severity, a.detail, a.resolution) for a in p.alerts),
+            refills_remaining=p.refills_remaining,
+            auto_refill=p.auto_refill,
+            fills=tuple(_fill_shown(p, fill) for fill in p.fills),
         )
 
     @classmethod
@@ -116,14 +143,41 @@ class ClinicOrder:
         """An order just written, from what was written (`columns`: the prescription's
         own), not read back: nothing is worked out for it yet."""
         steps = tuple(Step(step.dose_mg, step.days) for step in order.directions.steps)
+        first = FillShown(0, 0, columns["status"], None, None, None, None, None)
         return cls(
             uid=uid,
             rx_number=str(prescription_id),
             steps=steps,
             created_at=at,
             updated_at=at,
+            refills_remaining=order.refills,
+            fills=(first,),
             **columns,
         )
+
+
+def _fill_shown(p: Prescription, fill: Fill) -> FillShown:
+    if fill.number == p.current_fill:  # in progress, or the last made: the row's own
+        return FillShown(
+            fill.number,
+            fill.refill,
+            str(p.status),
+            p.quantity,
+            p.quantity_unit,
+            p.beyond_use_date,
+            p.price_total,
+            fill.dispensed_on,
+        )
+    return FillShown(
+        fill.number,
+        fill.refill,
+        str(fill.status),
+        fill.quantity,
+        fill.quantity_unit,
+        fill.beyond_use_date,
+        fill.price_total,
+        fill.dispensed_on,
+    )
 
 
 def for_clinic(session: Session, clinic_id: int, uid: uuid.UUID) -> ClinicOrder:

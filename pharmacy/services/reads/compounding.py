@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pharmacy.models import CompoundingRecord, Worksheet
+from pharmacy.models import CompoundingRecord, Worksheet, in_current_fill
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,13 @@ class QualityCheck:
 
 def worksheet_data(session: Session, rx_number: int) -> dict[str, Any] | None:
     """The order's worksheet as computed (its JSON), or None before it is worked."""
-    return session.scalar(select(Worksheet.data).where(Worksheet.prescription_id == rx_number))
+    return session.scalar(select(Worksheet.data).where(in_current_fill(Worksheet, rx_number)))
 
 
 def quality_check(session: Session, rx_number: int) -> QualityCheck | None:
     """The quality check of the batch recorded for the order, or None before one is."""
     record = session.scalar(
-        select(CompoundingRecord).where(CompoundingRecord.prescription_id == rx_number)
+        select(CompoundingRecord).where(in_current_fill(CompoundingRecord, rx_number))
     )
     if record is None:
         return None

@@ -22,6 +22,7 @@ from pharmacy.models import (
     Prescription,
     PriceList,
     User,
+    in_current_fill,
 )
 from pharmacy.services import Actor, NotFound
 from pharmacy.services.records import trail
@@ -73,7 +74,7 @@ def view_order(
 ) -> OrderView:
     prescription = load(session, rx_number)
     record = session.scalar(
-        select(CompoundingRecord).where(CompoundingRecord.prescription_id == rx_number)
+        select(CompoundingRecord).where(in_current_fill(CompoundingRecord, rx_number))
     )
     people = {record.compounded_by, record.verified_by} - {None} if record else set()
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(people)))}

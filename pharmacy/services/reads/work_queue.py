@@ -333,12 +333,25 @@ def _rows(session: Session, ids: list[int]) -> list[QueueRow]:
         )
         .join(Patient, Patient.id == Prescription.patient_id)
         .join(Clinic, Clinic.id == Prescription.clinic_id)
-        .outerjoin(CompoundingRecord, CompoundingRecord.prescription_id == Prescription.id)
+        .outerjoin(
+            CompoundingRecord,
+            and_(
+                CompoundingRecord.prescription_id == Prescription.id,
+                CompoundingRecord.fill_number == Prescription.current_fill,
+            ),
+        )
         .where(Prescription.id.in_(ids))
     ).all()
     alerts: dict[tuple[int, str], int] = {}
     for rx_number, severity, resolution, number in session.execute(
         select(Alert.prescription_id, Alert.severity, Alert.resolution, func.count())
+        .join(
+            Prescription,
+            and_(
+                Prescription.id == Alert.prescription_id,
+                Prescription.current_fill == Alert.fill_number,
+            ),
+        )
         .where(Alert.prescription_id.in_(ids))
         .group_by(Alert.prescription_id, Alert.severity, Alert.resolution)
     ):

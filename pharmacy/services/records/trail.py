@@ -32,10 +32,13 @@ def status_change(
     *,
     reason: str | None = None,
     at: datetime | None = None,
+    fill: int = 0,
 ) -> dict[str, Any]:
-    """A status change row: `from_status` None for an order's first status."""
+    """A status change row of the prescription's fill number `fill`: `from_status` None
+    for an order's first status."""
     return {
         "prescription_id": prescription_id,
+        "fill_number": fill,
         "from_status": None if from_status is None else Status(from_status).value,
         "to_status": Status(to_status).value,
         "actor": actor.label,

@@ -89,7 +89,7 @@ def hold_for_error(
         if prescription is None or prescription.status != Status.RECEIVED:
             _done(session, message_uid)
             return None
-        failed = outcome.failed(prescription_id, error)
+        failed = outcome.failed(prescription_id, error, prescription.current_fill)
         records.write(session, [failed], now=utcnow(), request_ids={prescription_id: request_id})
         _done(session, message_uid)
     return failed.status
@@ -143,7 +143,10 @@ def _assess(
             )
         except Exception as error:  # never transient: the rules read no database
             _log_held(prescription.id)
-            outcomes.append(outcome.failed(prescription.id, type(error).__name__))
+            failed = outcome.failed(
+                prescription.id, type(error).__name__, prescription.current_fill
+            )
+            outcomes.append(failed)
     return outcomes
 
 

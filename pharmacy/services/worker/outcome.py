@@ -37,6 +37,7 @@ class Outcome:
     findings: list[Finding]
     worked: Worked | None  # None: the worksheet could not be computed
     drug_data_version: int | None = None  # None: not screened
+    fill: int = 0  # the number of the fill it is the outcome of
 
 
 def lists_of(prescription: Prescription) -> Lists:
@@ -75,10 +76,11 @@ def assess(
         findings,
         Worked(mfr_id, worksheet, price, data.price_list_id),
         version,
+        prescription.current_fill,
     )
 
 
-def failed(prescription_id: int, error: str) -> Outcome:
+def failed(prescription_id: int, error: str, fill: int = 0) -> Outcome:
     """An order the worker cannot work goes on hold where a pharmacist sees why, instead
     of being retried for ever. `error` names the kind of error only: its message may
     quote the order."""
@@ -88,7 +90,7 @@ def failed(prescription_id: int, error: str) -> Outcome:
         f"The worksheet could not be computed ({error}). Check the order and the "
         "formula, lots and price list, then work it by hand or reject it.",
     )
-    return Outcome(prescription_id, worked_to(held=True), [finding], None)
+    return Outcome(prescription_id, worked_to(held=True), [finding], None, fill=fill)
 
 
 def worked_to(*, held: bool) -> Status:

@@ -58,7 +58,7 @@ def write(
         # A worksheet that could not be computed leaves the order's numbers as they were.
         rows = [{"rx_id": o.prescription_id, "new_status": o.status.value} for o in failed]
         session.execute(_STATUS_UPDATE, [{**row, "now": now} for row in rows])
-    alerts = [_alert(o.prescription_id, f, now) for o in outcomes for f in o.findings]
+    alerts = [_alert(o, f, now) for o in outcomes for f in o.findings]
     if alerts:
         session.execute(insert(Alert.__table__), alerts)
     trail.write(
@@ -108,6 +108,7 @@ def _worked_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
 def _worksheet(outcome: Outcome, now: datetime) -> dict[str, Any]:
     return {
         "prescription_id": outcome.prescription_id,
+        "fill_number": outcome.fill,
         "mfr_id": outcome.worked.mfr_id,
         "data": plain(outcome.worked.worksheet),
         "created_at": now,
@@ -118,6 +119,7 @@ def _price_lines(outcome: Outcome) -> list[dict[str, Any]]:
     return [
         {
             "prescription_id": outcome.prescription_id,
+            "fill_number": outcome.fill,
             "position": i,
             "label": line.label,
             "amount": line.amount,
@@ -127,9 +129,10 @@ def _price_lines(outcome: Outcome) -> list[dict[str, Any]]:
     ]
 
 
-def _alert(prescription_id: int, finding, now: datetime) -> dict[str, Any]:
+def _alert(outcome: Outcome, finding, now: datetime) -> dict[str, Any]:
     return {
-        "prescription_id": prescription_id,
+        "prescription_id": outcome.prescription_id,
+        "fill_number": outcome.fill,
         "code": finding.code,
         "severity": str(finding.severity),
         "detail": finding.detail,
@@ -139,7 +142,7 @@ def _alert(prescription_id: int, finding, now: datetime) -> dict[str, Any]:
 
 def _status_change(outcome: Outcome, now: datetime) -> dict[str, Any]:
     return trail.status_change(
-        outcome.prescription_id, Status.RECEIVED, outcome.status, SYSTEM, at=now
+        outcome.prescription_id, Status.RECEIVED, outcome.status, SYSTEM, at=now, fill=outcome.fill
     )
 
 

@@ -1,0 +1,173 @@
+"""Refills: a new fill of a prescription, asked for by the clinic, by a technician who
+takes the patient's call, or started by the pharmacy's own schedule.
+
+A refill is refused (`RefillRefused`, with the contract's code) when the prescription
+was stopped, a fill is still in progress, it expired, no refills are left, or it is too
+soon. Otherwise the fill that ended is kept as it was, and the prescription's row takes
+the new fill: status `received`, nothing worked out yet, the patient's lists as they
+are on record today. The worker then screens and works it as any received order, with
+the doses of its part of the course.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pharmacy.domain import workflow
+from pharmacy.domain.prescription import DirectionStep
+from pharmacy.domain.refills import LastFill, RefillRefused, fill_steps, refill_refusal
+from pharmacy.domain.workflow import Status
+from pharmacy.models import Fill, OutboxMessage, Patient, Prescription, Setting
+from pharmacy.services import Actor
+from pharmacy.services.records import outbox, trail
+
+TOO_SOON_SETTING = "refill_too_soon_percent"
+REQUESTED = "prescription.refill_requested"
+VIA = ("api", "dashboard", "auto")
+
+
+@dataclasses.dataclass(frozen=True)
+class Refill:
+    prescription: Prescription
+    fill: Fill
+    work: OutboxMessage  # to publish once committed
+
+
+def start_refill(
+    session: Session,
+    prescription: Prescription,
+    actor: Actor,
+    *,
+    via: str,
+    today: date,
+    request_id: str | None = None,
+    sending_now: bool = False,
+) -> Refill:
+    """Start the next fill of `prescription`, locked by the caller in its unit of work;
+    RefillRefused says why not."""
+    if via not in VIA:
+        raise ValueError(f"a refill is asked for by one of {VIA}")
+    fills = session.scalars(
+        select(Fill).where(Fill.prescription_id == prescription.id).order_by(Fill.number)
+    ).all()
+    current = fills[-1]
+    refusal = refill_refusal(
+        rx_number=prescription.rx_number,
+        prescription_closed=_stopped(prescription),
+        last_fill=_last_fill(prescription, fills),
+        refills_remaining=prescription.refills_remaining,
+        written_on=prescription.written_on,
+        today=today,
+        too_soon_percent=_too_soon_percent(session),
+    )
+    if refusal is not None:
+        raise refusal
+    _keep_as_it_ended(prescription, current)
+    refill = prescription.refills - prescription.refills_remaining + 1
+    fill = Fill(
+        prescription_id=prescription.id,
+        number=current.number + 1,
+        refill=refill,
+        requested_via=via,
+        requested_by=actor.label,
+    )
+    session.add(fill)
+    _take_up(session, prescription, fill)
+    session.flush()
+    first = workflow.move(None, workflow.FIRST)
+    trail.write(
+        session,
+        status_changes=[trail.status_change(prescription.id, *first, actor, fill=fill.number)],
+    )
+    trail.record(
+        session,
+        actor,
+        REQUESTED,
+        prescription_id=prescription.id,
+        request_id=request_id,
+        fill=fill.number,
+        refill=refill,
+        via=via,
+    )
+    work = outbox.enqueue(
+        session,
+        outbox.PRESCRIPTION_RECEIVED,
+        {"prescription_id": prescription.id},
+        request_id=request_id,
+        sending_now=sending_now,
+    )
+    return Refill(prescription, fill, work)
+
+
+def _stopped(prescription: Prescription) -> bool:
+    """A prescription whose original fill was cancelled or rejected was stopped."""
+    return prescription.current_refill == 0 and prescription.status in (
+        Status.CANCELLED,
+        Status.REJECTED,
+    )
+
+
+def _last_fill(prescription: Prescription, fills: list[Fill]) -> LastFill:
+    """The fill that counts: the one in progress or last made; but when that one was
+    cancelled before it was dispensed, the last one dispensed (for "too soon")."""
+    status = Status(prescription.status)
+    if status is Status.CANCELLED:
+        dispensed = [f for f in fills if f.dispensed_on is not None]
+        if dispensed:
+            return LastFill(Status.DISPENSED, dispensed[-1].dispensed_on, prescription.days_supply)
+    return LastFill(status, fills[-1].dispensed_on, prescription.days_supply)
+
+
+def _too_soon_percent(session: Session) -> int:
+    value = session.scalar(select(Setting.value).where(Setting.key == TOO_SOON_SETTING))
+    return 75 if value is None else int(value)
+
+
+def _keep_as_it_ended(prescription: Prescription, fill: Fill) -> None:
+    """The fill that ended, kept as it was: the prescription's row is about to take the
+    next one."""
+    course = tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps)
+    steps = fill_steps(course, prescription.days_supply, prescription.current_refill)
+    fill.status = str(prescription.status)
+    fill.steps = [{"dose_mg": str(s.dose_mg), "days": s.days} for s in steps]
+    fill.quantity = prescription.quantity
+    fill.quantity_unit = prescription.quantity_unit
+    fill.beyond_use_date = prescription.beyond_use_date
+    fill.price_total = prescription.price_total
+    fill.allergies = prescription.allergies
+    fill.medications = prescription.medications
+    fill.conditions = prescription.conditions
+
+
+def _take_up(session: Session, prescription: Prescription, fill: Fill) -> None:
+    """The prescription's row takes the new fill: received, nothing worked out, and
+    screened on the patient's lists as they are on record now."""
+    patient = session.get(Patient, prescription.patient_id)
+    session.execute(
+        update(Prescription)
+        .where(Prescription.id == prescription.id)
+        .values(
+            status=workflow.FIRST.value,
+            current_fill=fill.number,
+            current_refill=fill.refill,
+            quantity=None,
+            quantity_unit=None,
+            beyond_use_date=None,
+            price_total=None,
+            price_list_id=None,
+            drug_data_version=None,
+            allergies=patient.allergies,
+            medications=patient.medications,
+            conditions=patient.conditions,
+            lists_on_record=["allergies", "medications", "conditions"],
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    session.refresh(prescription)
+
+
+__all__ = ["VIA", "Refill", "RefillRefused", "start_refill"]
