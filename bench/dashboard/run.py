@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/dashboard/run.py [--requests 300] [--rounds 3] [--mix history]
 
-Makes two fresh PostgreSQL databases, migrates both, and fills one with 1,000 orders
-and the other with 100,000 (COPY: patients, prescriptions and the alerts of held
-orders, with the same mix of states in both), then VACUUM ANALYZE. Serves each under
+Makes two fresh PostgreSQL databases, migrates both, and fills one with 1,000
+prescriptions and the other with 100,000 (COPY: patients, prescriptions of 1 to 12
+fills each, the fills, the alerts of held orders and of every fill of some, with the
+same mix of states in both), then VACUUM ANALYZE. Serves each under
 gunicorn (one sync worker each, as alike as can be), signs in as a pharmacist, warms
 both up, then requests the queue page (GET /, the open orders, first page) one request
 at a time, alternating the two sizes round by round so a busy spell on the machine
@@ -190,28 +191,52 @@ def fill(connection: psycopg.Connection, clinic_id: int, orders: int, mix) -> di
             "COPY prescriptions (uid, clinic_id, prescriber_id, patient_id, status, "
             "dosage_form, strength_mg, times_per_day, days_supply, refills, written_on, "
             "as_sent, quantity, quantity_unit, beyond_use_date, price_total, created_at, "
-            "updated_at) FROM STDIN"
+            "updated_at, current_fill, current_refill, refills_remaining) FROM STDIN"
         ) as copy:
             for i, status in enumerate(statuses):
                 at = now - timedelta(days=730) + spread * i
                 worked = status != "received"
+                last = fills_of(i) - 1
                 copy.write_row(
                     (uuid.uuid4(), clinic_id, prescriber_id, first_patient + i, status,
-                     "capsule", "1.50", 1, 30, 2, at.date(), AS_SENT,
+                     "capsule", "1.50", 1, 30, REFILLS, at.date(), AS_SENT,
                      "30" if worked else None, "capsule" if worked else None,
                      (at + timedelta(days=179)).date() if worked else None,
-                     "27.85" if worked else None, at, at)
+                     "27.85" if worked else None, at, at, last, last, REFILLS - last)
                 )  # fmt: skip
+        cursor.execute("SELECT min(id) FROM prescriptions")
+        first_rx = cursor.fetchone()[0]
+        # Up to 12 fills each: the earlier ones dispensed a month apart, the last one
+        # in the order's own state (held in the prescription's row).
+        with cursor.copy(
+            "COPY fills (prescription_id, number, refill, requested_via, created_at, "
+            "dispensed_on, status, quantity, quantity_unit, beyond_use_date, price_total) "
+            "FROM STDIN"
+        ) as copy:
+            for i in range(orders):
+                began = now - timedelta(days=730) + spread * i
+                for number in range(fills_of(i)):
+                    at = began + timedelta(days=30 * number)
+                    done = number < fills_of(i) - 1
+                    copy.write_row(
+                        (first_rx + i, number, number, "api" if number else "original", at,
+                         at.date() if done else None, "dispensed" if done else None,
+                         "30" if done else None, "capsule" if done else None,
+                         (at + timedelta(days=179)).date() if done else None,
+                         "27.85" if done else None)
+                    )  # fmt: skip
         cursor.execute(
-            "INSERT INTO alerts (prescription_id, code, severity, detail, created_at) "
-            "SELECT id, 'opioid_interaction', 'hard_stop', "
+            "INSERT INTO alerts (prescription_id, fill_number, code, severity, detail, "
+            "created_at) SELECT id, current_fill, 'opioid_interaction', 'hard_stop', "
             "'\"Percocet 5/325\" is an opioid (oxycodone): naltrexone blocks it', created_at "
             "FROM prescriptions WHERE status = 'on_hold'"
         )
+        # Every fill of some prescriptions had a caution: only the fill in progress
+        # counts on the queue.
         cursor.execute(
-            "INSERT INTO alerts (prescription_id, code, severity, detail, created_at) "
-            "SELECT id, 'antidiarrheal_opioid', 'caution', 'loperamide', created_at "
-            "FROM prescriptions WHERE id % 37 = 0"
+            "INSERT INTO alerts (prescription_id, fill_number, code, severity, detail, "
+            "created_at) SELECT prescription_id, number, 'antidiarrheal_opioid', 'caution', "
+            "'loperamide', created_at FROM fills WHERE prescription_id % 37 = 0"
         )
     connection.commit()
     connection.autocommit = True
@@ -223,6 +248,15 @@ def fill(connection: psycopg.Connection, clinic_id: int, orders: int, mix) -> di
     return found
 
 
+REFILLS = 11
+MAX_FILLS = REFILLS + 1
+
+
+def fills_of(index: int) -> int:
+    """How many fills the index-th order has had: 1 to 12, spread evenly."""
+    return index % MAX_FILLS + 1
+
+
 AS_SENT = json.dumps(
     {
         "prescriber": {"npi": "1234567893", "first_name": "Joe", "last_name": "Example"},
@@ -230,7 +264,7 @@ AS_SENT = json.dumps(
         "medication": {"dosage_form": "capsule", "strength_mg": 1.5},
         "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 30}]},
         "days_supply": 30,
-        "refills": 2,
+        "refills": REFILLS,
     }
 )
 
