@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
+from .beyond_use import beyond_use_date
 from .compounding.inputs import LotStock
 from .prescription import DosageForm, Problem
 from .written import note_problem
@@ -362,3 +363,21 @@ def _component_problems(
     missing = [code for code in plan.units if code not in recorded]
     if missing:
         add("components", f"no lot recorded for {', '.join(missing)}")
+
+
+def batch_beyond_use(
+    plan: Plan,
+    compounded_on: date,
+    category: str,
+    days_by_category: Mapping[str, int],
+    lot_expiries: Sequence[date],
+) -> date:
+    """The beyond-use date of the batch as it was made (domain §10).
+
+    The BUD runs from the day of compounding: a batch made the day its worksheet was
+    computed keeps the worksheet's date; one made later has it counted again from the
+    day it was made, from the lots actually used (never past one of them).
+    """
+    if compounded_on == plan.worked_on:
+        return plan.beyond_use_date
+    return beyond_use_date(compounded_on, category, days_by_category, lot_expiries).date

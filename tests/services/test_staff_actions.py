@@ -563,7 +563,11 @@ def test_a_technician_dispenses_a_verified_order(counter):
 def test_an_order_is_dispensed_up_to_its_beyond_use_date_and_not_after(counter):
     on_the_day, too_late = counter.verified(), counter.verified()
     use_by = counter.plan(on_the_day).beyond_use_date
-    assert counter.call("dispense", "technician", on_the_day, today=use_by).status == "dispensed"
+    # On its last day the supply outlasts it: only a pharmacist, with a reason.
+    shown = counter.call(
+        "dispense", "pharmacist", on_the_day, today=use_by, short_supply_reason=REASON
+    )
+    assert shown.status == "dispensed"
     before = counter.state(too_late)
     day_after = counter.plan(too_late).beyond_use_date + timedelta(days=1)
     with pytest.raises(Conflict, match=r"to be used by \d{4}-\d\d-\d\d: it may not be") as no:
@@ -644,3 +648,37 @@ def test_an_order_is_not_handed_over_before_its_label_is_printed(counter):
     assert counter.status(rx) == Status.VERIFIED
     counter.label_printed(rx)
     assert counter.call("dispense", "technician", rx).status == "dispensed"
+
+
+def test_a_fill_whose_use_by_comes_before_its_supply_ends_needs_a_pharmacists_reason(counter):
+    rx = counter.verified()
+    use_by = counter.plan(rx).beyond_use_date
+    late = use_by - timedelta(days=10)  # 10 days left of a 30-day supply
+    before = counter.state(rx)
+    with pytest.raises(Conflict, match="before its 30-day supply would run out") as refused:
+        counter.call("dispense", "technician", rx, today=late)
+    assert refused.value.code == "beyond_use_before_supply_ends"
+    with pytest.raises(Forbidden, match="only a pharmacist may hand over"):
+        counter.call("dispense", "technician", rx, today=late, short_supply_reason=REASON)
+    assert counter.state(rx) == before
+    shown = counter.call("dispense", "pharmacist", rx, today=late, short_supply_reason=REASON)
+    assert shown.status == "dispensed"
+    event = counter.audit(rx)[-1]
+    assert event.detail["short_supply_reason"] == REASON
+    assert event.detail["beyond_use_date"] == use_by.isoformat()
+
+
+def test_a_batch_made_after_its_worksheet_has_its_use_by_counted_from_the_day_it_was_made(
+    counter,
+):
+    rx = counter.ready()
+    plan = counter.plan(rx)
+    made = plan.worked_on + timedelta(days=5)
+    counter.call("record_compounding", "technician", rx, counter.entry(rx, compounded_on=made))
+    shown = counter.call("verify", "pharmacist", rx)
+    # 180 days for capsules, the day made counted as day 1; the builder's lots, used
+    # here, outlast it (the worksheet's date was cut short by a lot it had picked).
+    assert shown.beyond_use_date == made + timedelta(days=179)
+    assert shown.beyond_use_date > plan.beyond_use_date
+    event = next(e for e in counter.audit(rx) if e.action == "prescription.compounded")
+    assert event.detail["worksheet_beyond_use_date"] == plan.beyond_use_date.isoformat()

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from pharmacy.domain.beyond_use import supply_outlasts_bud
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.models import AuditEvent, Fill, Prescription, Worksheet, in_current_fill
 from pharmacy.services import Conflict
@@ -52,6 +53,7 @@ from pharmacy.services.counter.compounding import (
     verifier_may_be_compounder,
     verify,
 )
+from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
 
@@ -158,11 +160,16 @@ def dispense(
     *,
     today: date,
     request_id: str | None = None,
+    short_supply_reason: str | None = None,
 ) -> Prescription:
     """The verified order is handed over. Who and when are in its history and audit trail.
 
     Never after its beyond-use date: a preparation past it may have lost strength or
-    grown microbes, so it is cancelled and made again instead."""
+    grown microbes, so it is cancelled and made again instead. Nor, without a
+    pharmacist's written reason (`short_supply_reason`), when the beyond-use date falls
+    before the end of the days supply counted from today: the patient would take
+    doses past it (domain §10); split the fill instead, or the pharmacist records why
+    it is right to hand it over."""
     with unit_of_work(session):
         authorize(session, staff, Action.DISPENSE)
         prescription = locked(session, rx_number)
@@ -180,6 +187,7 @@ def dispense(
                 f"Rx {prescription.rx_number} was to be used by {use_by.isoformat()}: it may "
                 "not be dispensed; cancel it and make it again",
             )
+        overridden = _short_supply(session, staff, prescription, today, short_supply_reason)
         write_move(session, prescription, change, staff)
         _handed_over(session, prescription, today)
         trail.record(
@@ -190,6 +198,7 @@ def dispense(
             request_id=request_id,
             from_status=change.from_status.value,
             to_status=change.to_status.value,
+            **overridden,
         )
         return _shown(session, prescription)
 
@@ -237,10 +246,17 @@ def _shown(session: Session, prescription: Prescription) -> Prescription:
 
 def _label_printed(session: Session, prescription: Prescription) -> bool:
     """Whether a label of the fill in progress was printed (each print is an audit
-    event): one printed for an earlier fill says another fill's number and dates."""
-    fill_began = (
-        select(Fill.created_at)
-        .where(Fill.prescription_id == prescription.id, Fill.number == prescription.current_fill)
+    event): one printed for an earlier fill says another fill's number and dates.
+
+    The fill in progress is the last one asked for, so its label is a print after the
+    last refill request in the order's trail. The trail's order, not the clocks: a fill
+    row's time is the database's (to the second on SQLite), a print's the app's."""
+    last_asked = (
+        select(func.coalesce(func.max(AuditEvent.id), 0))
+        .where(
+            AuditEvent.prescription_id == prescription.id,
+            AuditEvent.action == REFILL_REQUESTED,
+        )
         .scalar_subquery()
     )
     return (
@@ -249,12 +265,35 @@ def _label_printed(session: Session, prescription: Prescription) -> bool:
             .where(
                 AuditEvent.prescription_id == prescription.id,
                 AuditEvent.action == "label.printed",
-                AuditEvent.at >= fill_began,
+                AuditEvent.id > last_asked,
             )
             .limit(1)
         )
         is not None
     )
+
+
+def _short_supply(
+    session: Session, staff: Staff, prescription: Prescription, today: date, reason: object
+) -> dict[str, str]:
+    """Nothing, when the supply ends by the beyond-use date; else the pharmacist's
+    override as the audit event records it, or a refusal."""
+    use_by = prescription.beyond_use_date
+    if use_by is None or not supply_outlasts_bud(today, prescription.days_supply, use_by):
+        return {}
+    if reason is None:
+        raise Conflict(
+            "beyond_use_before_supply_ends",
+            f"Rx {prescription.rx_number} must be used by {use_by.isoformat()}, before its "
+            f"{prescription.days_supply}-day supply would run out: split the fill, or a "
+            "pharmacist dispenses it with a written reason",
+        )
+    if authorize(session, staff, Action.DISPENSE).role != "pharmacist":
+        raise Forbidden(
+            f"only a pharmacist may hand over Rx {prescription.rx_number} with a supply "
+            f"that outlasts its beyond-use date {use_by.isoformat()}"
+        )
+    return {"short_supply_reason": written_reason(reason), "beyond_use_date": use_by.isoformat()}
 
 
 def _handed_over(session: Session, prescription: Prescription, today: date) -> None:

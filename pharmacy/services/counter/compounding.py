@@ -11,6 +11,8 @@ order).
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from pharmacy.domain.compounding_record import (
     LotKey,
     Plan,
     QcTolerances,
+    batch_beyond_use,
     entry_problems,
     qc_result,
 )
@@ -30,6 +33,7 @@ from pharmacy.models import (
     CompoundingRecord,
     Ingredient,
     Lot,
+    MasterFormulationRecord,
     Prescription,
     Worksheet,
     in_current_fill,
@@ -81,6 +85,8 @@ def record_compounding(
             lot, _ = lots[(use.ingredient_code, use.lot_number)]
             lot.quantity_on_hand -= use.amount
             components.append(_component(use, lot, plan.units[use.ingredient_code]))
+        was = prescription.beyond_use_date
+        prescription.beyond_use_date = _batch_beyond_use(session, worksheet, plan, entry, lots)
         record = CompoundingRecord(
             prescription_id=prescription.id,
             fill_number=prescription.current_fill,
@@ -112,8 +118,37 @@ def record_compounding(
             qc_passed=qc.passed,
             has_deviations=bool(record.deviations),
             lots=[{"lot_id": c["lot_id"], "amount": c["amount"]} for c in components],
+            **_bud_moved(was, prescription.beyond_use_date),
         )
     return record
+
+
+def _batch_beyond_use(
+    session: Session,
+    worksheet: Worksheet,
+    plan: Plan,
+    entry: CompoundingEntry,
+    lots: dict[LotKey, tuple[Lot, LotStock]],
+) -> date:
+    """The BUD of the batch as made: counted again from the day it was made, when that
+    is later than the worksheet (`batch_beyond_use`)."""
+    if entry.compounded_on == plan.worked_on:
+        return plan.beyond_use_date
+    formula = session.get(MasterFormulationRecord, worksheet.mfr_id)
+    used = [lots[(use.ingredient_code, use.lot_number)][0] for use in entry.components]
+    return batch_beyond_use(
+        plan,
+        entry.compounded_on,
+        formula.formula["bud_category"],
+        setting(session, "beyond_use_days"),
+        [lot.expires_on for lot in used],
+    )
+
+
+def _bud_moved(was: date | None, now: date | None) -> dict[str, str]:
+    if was == now or now is None:
+        return {}
+    return {"beyond_use_date": now.isoformat(), "worksheet_beyond_use_date": str(was)}
 
 
 def verify(
