@@ -4,7 +4,8 @@ moves the pharmacy allows (the worker's service, then the staff actions).
 
 The payload functions (`prescription_on`, `changed`, `new_patient`, `for_patient`,
 `with_value`) and `submit` serve the API tests; `Orders` serves the tests of the staff
-actions and the dashboard, which need orders in every state.
+actions and the dashboard, which need orders in every state, and the tests of fills,
+which dispense a fill, let days pass and start the next one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 from pharmacy.api.examples import EXAMPLE_PRESCRIPTION
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry, Plan
+from pharmacy.domain.labeling import LabelFacts
 from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
@@ -29,24 +31,33 @@ from pharmacy.models import (
     Alert,
     AuditEvent,
     CompoundingRecord,
+    Fill,
     Ingredient,
     Lot,
     Prescription,
+    PriceLine,
     Setting,
     StatusChange,
     Worksheet,
+    in_current_fill,
 )
 from pharmacy.services import SYSTEM, worker
 from pharmacy.services.counter import actions as staff_actions
 from pharmacy.services.counter import printing
 from pharmacy.services.counter.actions import Staff
+from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
+from pharmacy.services.intake.refills import start_refill
+from pharmacy.services.unit_of_work import unit_of_work
 from tests.support.clinics import ClinicAccess, make_clinic
+from tests.support.pdf import page_texts
 
 URL = "/api/v1/prescriptions"
 VALID_PRESCRIPTION = EXAMPLE_PRESCRIPTION
 REASON = "Confirmed with the prescriber by phone"
 OPIOID = "Percocet 5/325 every 6 hours"
 MEDICATION_FIELDS = ("dosage_form", "strength_mg")
+# The prescription's own fields `changed` takes besides the patient's.
+ORDER_FIELDS = ("days_supply", "refills", "written_on")
 # A 1 mg/mL oral liquid, 4.5 mg a day.
 LIQUID = {
     "dosage_form": "oral_liquid",
@@ -81,8 +92,10 @@ def prescription_on(today: date) -> dict:
 def changed(body: dict, *, directions: dict | None = None, **changes: Any) -> dict:
     """A copy of `body` with `changes`: `dosage_form` and `strength_mg` change the
     medication (taken at that strength for 30 days), `directions` replaces the
-    directions, and anything else is the patient's (None sends it as null)."""
+    directions, `days_supply`, `refills` and `written_on` are the prescription's, and
+    anything else is the patient's (None sends it as null)."""
     body = copy.deepcopy(body)
+    body.update({field: changes.pop(field) for field in ORDER_FIELDS if field in changes})
     medication = {field: changes.pop(field) for field in MEDICATION_FIELDS if field in changes}
     if medication:
         body["medication"].update(medication)
@@ -251,6 +264,127 @@ class Orders:
         assert self.status(rx) == status
         return rx
 
+    # --- fills ---------------------------------------------------------------------------
+
+    def dispensed(self, rx: int) -> int:
+        """The fill in progress of `rx` taken on to dispensed by the allowed moves, from
+        wherever it is (received, ready, compounded or verified): worked, compounded by
+        the technician, verified by the pharmacist, labelled and handed over."""
+        if self.status(rx) == Status.RECEIVED:
+            self.work(rx)
+        if self.status(rx) == Status.READY:
+            self.call("record_compounding", "technician", rx, self.entry(rx))
+        if self.status(rx) == Status.COMPOUNDED:
+            self.call("verify", "pharmacist", rx)
+        self.label_printed(rx)
+        self.call("dispense", "technician", rx)
+        assert self.status(rx) == Status.DISPENSED
+        return rx
+
+    def refill(
+        self, rx: int, *, today: date | None = None, by: str = "technician", via: str = "dashboard"
+    ) -> int:
+        """Start the next fill of `rx` as the counter does, the prescription locked in one
+        unit of work (`today`: the pharmacy's day, the builder's by default). Returns the
+        new fill's number; RefillRefused says why not, and nothing is written."""
+        with self.app.app_context():
+            session = database.session
+            with unit_of_work(session):
+                prescription = session.scalar(
+                    select(Prescription).where(Prescription.id == rx).with_for_update()
+                )
+                started = start_refill(
+                    session,
+                    prescription,
+                    self.staff[by].actor,
+                    via=via,
+                    today=self.today if today is None else today,
+                )
+                return started.fill.number
+
+    def refilled(self, rx: int) -> int:
+        """A refill of `rx` once its last fill's days have passed, worked and ready."""
+        self.days_pass(rx, self.days_supply(rx))
+        self.refill(rx)
+        self.work(rx)
+        assert self.status(rx) == Status.READY
+        return rx
+
+    def days_pass(self, rx: int, days: int) -> None:
+        """`days` pass for `rx`: the day it was written and the days its fills were
+        dispensed move back by as many days (the builder's calendar stays today)."""
+        with self.app.app_context():
+            session = database.session
+            prescription = session.get(Prescription, rx)
+            prescription.written_on -= timedelta(days=days)
+            for fill in session.scalars(select(Fill).where(Fill.prescription_id == rx)):
+                if fill.dispensed_on is not None:
+                    fill.dispensed_on -= timedelta(days=days)
+            session.commit()
+
+    def days_supply(self, rx: int) -> int:
+        with self.app.app_context():
+            return database.session.get(Prescription, rx).days_supply
+
+    def fills(self, rx: int) -> list[Fill]:
+        """The prescription's fills, in the order made."""
+        with self.app.app_context():
+            return list(
+                database.session.scalars(
+                    select(Fill).where(Fill.prescription_id == rx).order_by(Fill.number)
+                )
+            )
+
+    def worksheet(self, rx: int, fill: int | None = None) -> dict[str, Any] | None:
+        """The worksheet of fill number `fill` as computed (that in progress by default)."""
+        with self.app.app_context():
+            mine = (
+                in_current_fill(Worksheet, rx)
+                if fill is None
+                else (Worksheet.prescription_id == rx) & (Worksheet.fill_number == fill)
+            )
+            return database.session.scalar(select(Worksheet.data).where(mine))
+
+    def fill_records(self, rx: int) -> dict[int, dict[str, list]]:
+        """What each fill of `rx` has on record, by fill number: its worksheet's id, price
+        lines, alerts, compounding record and status history, each as rows of plain
+        values, so a later fill can be shown to have left them as they were."""
+        models = {
+            "worksheet": (Worksheet, (Worksheet.id, Worksheet.created_at)),
+            "price_lines": (PriceLine, (PriceLine.id, PriceLine.label, PriceLine.amount)),
+            "alerts": (Alert, (Alert.id, Alert.code, Alert.resolution)),
+            "compounding_record": (
+                CompoundingRecord,
+                (CompoundingRecord.id, CompoundingRecord.verified_by),
+            ),
+            "status_history": (
+                StatusChange,
+                (StatusChange.id, StatusChange.from_status, StatusChange.to_status),
+            ),
+        }
+        found: dict[int, dict[str, list]] = {}
+        with self.app.app_context():
+            session = database.session
+            for name, (model, columns) in models.items():
+                rows = session.execute(
+                    select(model.fill_number, *columns)
+                    .where(model.prescription_id == rx)
+                    .order_by(model.id)
+                )
+                for number, *values in rows:
+                    found.setdefault(number, {n: [] for n in models})[name].append(tuple(values))
+        return found
+
+    def label_text(self, rx: int, stock: str = "thermal-4x2") -> str:
+        """The label of the fill in progress, printed as the counter prints it, read back
+        from the PDF."""
+        with self.app.app_context():
+            pdf = printing.print_label(
+                database.session, SYSTEM, str(rx), self.app.config, self.today, stock=stock
+            )
+        (text,) = page_texts(pdf)
+        return text
+
     # --- acting --------------------------------------------------------------------------
 
     def call(self, action: str, who: str | Staff, rx: int, *args: Any, **options: Any) -> Any:
@@ -272,26 +406,27 @@ class Orders:
         return self.call(action, who, rx)
 
     def label_printed(self, rx: int) -> None:
-        """The label is printed, as it must be before the order is handed over."""
+        """The label of the fill in progress is printed, as it must be before the fill is
+        handed over (a label printed for an earlier fill does not count)."""
         with self.app.app_context():
             session = database.session
-            done = session.scalar(
-                select(AuditEvent.id).where(
-                    AuditEvent.prescription_id == rx, AuditEvent.action == "label.printed"
-                )
+            trail = session.scalars(  # newest first: this fill's events, then the last ask
+                select(AuditEvent.action)
+                .where(AuditEvent.prescription_id == rx)
+                .order_by(AuditEvent.id.desc())
+            ).all()
+            this_fill = (
+                trail[: trail.index(REFILL_REQUESTED)] if REFILL_REQUESTED in trail else trail
             )
-            if done is None:
+            if "label.printed" not in this_fill:
                 order = session.get(Prescription, rx)
                 printing.record_print(session, SYSTEM, "label", [order], stock="test")
 
     # --- compounding ---------------------------------------------------------------------
 
     def plan(self, rx: int) -> Plan:
-        with self.app.app_context():
-            data = database.session.scalar(
-                select(Worksheet.data).where(Worksheet.prescription_id == rx)
-            )
-        return Plan.from_worksheet(data)
+        """The plan of the batch of the fill in progress, from its worksheet."""
+        return Plan.from_worksheet(self.worksheet(rx))
 
     def used(self, rx: int) -> dict[str, Decimal]:
         """How much of each ingredient the worksheet plans, all lots together."""
@@ -367,6 +502,21 @@ class Orders:
 
     # --- looking -------------------------------------------------------------------------
 
+    def shown(self, rx: int) -> dict[str, Any]:
+        """The order as its clinic is shown it by the API."""
+        with self.app.app_context():
+            uid = database.session.scalar(select(Prescription.uid).where(Prescription.id == rx))
+        response = self.client.get(f"{URL}/{uid}", headers=self.clinic.headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def label_facts(self, rx: int) -> LabelFacts:
+        """What the label of the fill in progress says, as the counter prints it."""
+        with self.app.app_context():
+            session = database.session
+            order = printing.printable(session, str(rx))
+            return printing.label_facts(order, self.app.config, self.today)
+
     def status(self, rx: int) -> str:
         with self.app.app_context():
             return database.session.scalar(select(Prescription.status).where(Prescription.id == rx))
@@ -386,7 +536,7 @@ class Orders:
                     CompoundingRecord.id,
                     CompoundingRecord.verified_by,
                     CompoundingRecord.verified_at,
-                ).where(CompoundingRecord.prescription_id == rx)
+                ).where(in_current_fill(CompoundingRecord, rx))
             ).first()
             return {
                 "status": session.scalar(select(Prescription.status).where(Prescription.id == rx)),
