@@ -13,12 +13,14 @@ from flask import Response, current_app, flash, g, redirect, request, url_for
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
-from pharmacy.domain.workflow import Action
+from pharmacy.domain.workflow import Action, roles_for
 from pharmacy.extensions import database
+from pharmacy.queue import queue
 from pharmacy.services import Invalid
 from pharmacy.services.counter import actions as act
-from pharmacy.services.counter import printing
+from pharmacy.services.counter import printing, refills
 from pharmacy.services.reads import compounding as bench
+from pharmacy.services.records import outbox
 
 from . import blueprint
 from .orders import STOCKS, compounding_defaults, render_order
@@ -33,6 +35,7 @@ DONE = {
     Action.VERIFY: "Rx {rx} verified: it may be labelled and dispensed.",
     Action.DISPENSE: "Rx {rx} dispensed.",
     Action.CANCEL: "Rx {rx} cancelled.",
+    Action.REFILL: "Refill started: Rx {rx} is received and will be worked as a new fill.",
 }
 
 
@@ -80,14 +83,57 @@ def verify(rx_number: int):
 @blueprint.post(RX + "/dispense")
 @allow_action(Action.DISPENSE)
 def dispense(rx_number: int):
-    act.dispense(
+    """A pharmacist may hand over a fill whose use-by date comes before its supply ends
+    with a written reason (`short_supply_reason`); without one it is refused."""
+    reason = request.form.get("short_supply_reason") or None
+    try:
+        act.dispense(
+            database.session,
+            staff(),
+            rx_number,
+            today=pharmacy_today(current_app.config),
+            request_id=g.get("request_id"),
+            short_supply_reason=reason,
+        )
+    except Invalid as error:
+        return render_order(
+            rx_number,
+            status=422,
+            error=error,
+            form={"short_supply_reason": reason},
+            open_form=Action.DISPENSE.value,
+        )
+    return _done(Action.DISPENSE, rx_number)
+
+
+@blueprint.post(RX + "/refill")
+@allow_action(Action.REFILL)
+def refill(rx_number: int):
+    """A patient called for a refill: the next fill starts, and the worker is asked to
+    work it once it is committed. A refusal (too soon, none left, expired...) is shown
+    with the contract's words and changes nothing."""
+    started = refills.refill(
         database.session,
         staff(),
         rx_number,
         today=pharmacy_today(current_app.config),
         request_id=g.get("request_id"),
+        sending_now=True,
     )
-    return _done(Action.DISPENSE, rx_number)
+    outbox.send_committed(database.session, queue.sender(current_app), started.work)
+    return _done(Action.REFILL, rx_number)
+
+
+@blueprint.post(RX + "/auto-refill")
+@allow(*roles_for(Action.REFILL), doing=refills.SWITCHING)
+def auto_refill(rx_number: int):
+    """Switch automatic refills on ("on" = "yes") or off, for those who may start one."""
+    on = request.form.get("on") == "yes"
+    refills.set_auto_refill(
+        database.session, staff(), rx_number, on, request_id=g.get("request_id")
+    )
+    flash(f"Automatic refills switched {'on' if on else 'off'} for Rx {rx_number}.", "success")
+    return redirect(url_for("dashboard.order", rx_number=rx_number), code=303)
 
 
 def compounding_entry(form) -> tuple[CompoundingEntry, dict]:

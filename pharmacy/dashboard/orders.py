@@ -1,4 +1,5 @@
-"""The order page: the prescription as sent, alerts, worksheet, record, price, audit trail.
+"""The order page: the prescription as sent, alerts, worksheet, record, price, audit trail,
+and the prescription's course: its fills, the refills left, and the next refill.
 
 Opening it is access to patient data and is audited (`services.order_view`). The page
 offers only the actions the signed-in role may take in the order's state; each action
@@ -13,8 +14,9 @@ from typing import Any
 from flask import current_app, g, render_template
 
 from pharmacy.clock import pharmacy_today
+from pharmacy.domain.beyond_use import supply_outlasts_bud
 from pharmacy.domain.compounding_record import Plan
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import Action, Status, roles_for
 from pharmacy.extensions import database
 from pharmacy.services import ServiceError
 from pharmacy.services.counter import printing
@@ -75,8 +77,13 @@ def render_order(
     open_form: str | None = None,
 ):
     """The order page; after a refused form, with the refusal and what was entered."""
+    today = pharmacy_today(current_app.config)
     seen = order_view.view_order(
-        database.session, rx_number, actor=staff().actor, request_id=g.get("request_id")
+        database.session,
+        rx_number,
+        actor=staff().actor,
+        request_id=g.get("request_id"),
+        today=today,
     )
     prescription = seen.prescription
     worksheet = prescription.worksheet.data if prescription.worksheet else None
@@ -100,7 +107,13 @@ def render_order(
         error=error,
         form=form or compounding_defaults(worksheet),
         open_form=open_form,
-        today=pharmacy_today(current_app.config),
+        course=seen.course,
+        # Automatic refills are switched by those who may start a refill by hand.
+        may_switch_auto_refill=role() in roles_for(Action.REFILL),
+        today=today,
+        # Handed over today, the supply would run past the use-by date (domain §10).
+        short_supply=prescription.beyond_use_date is not None
+        and supply_outlasts_bud(today, prescription.days_supply, prescription.beyond_use_date),
         tolerance=Decimal(str(_setting("capsule_weight_tolerance_percent", "10"))),
         volume_tolerance=Decimal(str(_setting("liquid_volume_tolerance_percent", "2"))),
     )

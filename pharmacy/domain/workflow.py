@@ -6,6 +6,10 @@ checks a change against the table (or, for the system's own steps, against
 `ALLOWED_MOVES`) and answers what to write; the clinic's API, the worker and the staff
 all decide an order's status through it, so a rule changed here changes for everyone,
 and the README's table is rendered from it (`markdown_table`).
+
+A refill is in the table too (who may start one, from where), but it moves no fill's
+status: the fill that ended stays dispensed or cancelled, and the prescription's next
+fill starts at `FIRST`.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ WORKER = "worker"
 
 
 class Action(enum.StrEnum):
-    """What a person does to an order: the dashboard's buttons, and the clinic's cancel."""
+    """What a person does to an order: the dashboard's buttons, and the clinic's cancel
+    and refill."""
 
     OVERRIDE = "override"
     REJECT = "reject"
@@ -68,18 +73,23 @@ class Action(enum.StrEnum):
     VERIFY = "verify"
     DISPENSE = "dispense"
     CANCEL = "cancel"
+    REFILL = "refill"
 
 
 @dataclass(frozen=True)
 class Rule:
     """One row of the table: who may take the action, from where, to where, and the
-    words a refusal uses ("only a pharmacist may <doing>"; "Rx 12 is ready: <state_rule>")."""
+    words a refusal uses ("only a pharmacist may <doing>"; "Rx 12 is ready: <state_rule>").
+
+    `new_fill`: the action starts the prescription's next fill, whose first status is
+    `to`; the fill it starts from keeps its own status (a refill)."""
 
     who: tuple[str, ...]
     starts_from: frozenset[Status]
     to: Status
     doing: str
     state_rule: str
+    new_fill: bool = False
 
 
 ACTIONS: dict[Action, Rule] = {
@@ -127,6 +137,18 @@ ACTIONS: dict[Action, Rule] = {
         "cancel an order",
         "a dispensed, rejected or cancelled order cannot be cancelled",
     ),
+    # A technician takes the patient's call, or the clinic asks through the API. Only
+    # these states may start one; whether one may start today (refills left, expiry,
+    # too soon, a stopped prescription) is `domain.refills.refill_refusal`'s to say. A
+    # cancelled original fill stopped the prescription: that refusal is its too.
+    Action.REFILL: Rule(
+        ("technician", "pharmacist", CLINIC),
+        frozenset({Status.DISPENSED, Status.CANCELLED}),
+        FIRST,
+        "start a refill",
+        "a refill starts only once the last fill was dispensed, or a refill was cancelled",
+        new_fill=True,
+    ),
 }
 
 # The system's own steps, no person's action: a new order is received; the worker screens
@@ -165,10 +187,12 @@ def _a(name: str) -> str:
     return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
-def only_who_may(action: Action) -> str:
-    """How a refusal by role begins: "only a pharmacist or an admin may cancel an order"."""
+def only_who_may(action: Action, doing: str | None = None) -> str:
+    """How a refusal by role begins: "only a pharmacist or an admin may cancel an order".
+    `doing` names something else that is for the same roles (switching automatic
+    refills on is for those who may start one)."""
     allowed = " or ".join(_a(role) for role in roles_for(action))
-    return f"only {allowed} may {ACTIONS[action].doing}"
+    return f"only {allowed} may {doing or ACTIONS[action].doing}"
 
 
 class Move(NamedTuple):
@@ -215,7 +239,9 @@ def move(
     `step` is an action of the table, or for the system's own steps (`SYSTEM_STEPS`: the
     first status, the worker's) the status to move to. `by` is who
     asks, a staff role or `CLINIC`, checked against the action's row when given; the
-    clinic is refused in its own words (`not_cancellable`), the staff with the Rx number.
+    clinic is refused a cancel in its own words (`not_cancellable`), the staff with the
+    Rx number. An action that starts a new fill (a refill) answers that fill's first
+    status, from none: the fill it starts from keeps its own.
     """
     current = None if current is None else Status(current)
     if isinstance(step, Action):
@@ -234,10 +260,12 @@ def _by_action(current: Status | None, action: Action, by: str | None, rx: int |
         raise NotTheirs(f"{only_who_may(action)}, not {_a(by)}")
     if current not in rule.starts_from:
         state = "new" if current is None else current.value
-        if by == CLINIC:
+        if by == CLINIC and action is Action.CANCEL:
             raise WrongState(f"the prescription is already {state}", code="not_cancellable")
         order = "the order" if rx is None else f"Rx {rx}"
         raise WrongState(f"{order} is {state.replace('_', ' ')}: {rule.state_rule}")
+    if rule.new_fill:
+        return Move(None, rule.to)
     assert can_move(current, rule.to), f"{action} moves {current} to {rule.to}"
     return Move(current, rule.to)
 
@@ -245,7 +273,8 @@ def _by_action(current: Status | None, action: Action, by: str | None, rx: int |
 def markdown_table() -> str:
     """The workflow as the README shows it: for each state, what can be done to the
     order, by whom, and the state it goes to. A state whose orders print a label and a
-    receipt says so."""
+    receipt says so; an action that starts the next fill says so, and a state from which
+    nothing but that can happen says the fill is closed."""
     lines = ["| state | action | who | next state |", "|---|---|---|---|"]
     lines.append(f"| (new) | sent through the API | {CLINIC} | {FIRST.value} |")
     for status in Status:
@@ -255,9 +284,10 @@ def markdown_table() -> str:
             steps.append(("worked: screened, worksheet and price", WORKER, worked))
         for rule in ACTIONS.values():
             if status in rule.starts_from:
-                steps.append((rule.doing, ", ".join(rule.who), rule.to.value))
-        if not steps:
-            steps.append(("none: the order is closed", "", ""))
+                to = f"{rule.to.value} (the next fill)" if rule.new_fill else rule.to.value
+                steps.append((rule.doing, ", ".join(rule.who), to))
+        if all(rule.new_fill for rule in ACTIONS.values() if status in rule.starts_from):
+            steps.insert(0, ("none: the fill is closed", "", ""))
         state = status.value + (" (label and receipt print)" if status in PRINTABLE else "")
         for index, step in enumerate(steps):
             lines.append("| " + " | ".join((state if index == 0 else "", *step)) + " |")

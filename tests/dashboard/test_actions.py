@@ -26,6 +26,7 @@ ROUTES = {
     Action.VERIFY: "verify",
     Action.DISPENSE: "dispense",
     Action.CANCEL: "cancel",
+    Action.REFILL: "refill",
 }
 ACCOUNT_FOR_ROLE = {"technician": "technician", "pharmacist": "pharmacist", "admin": "admin"}
 
@@ -192,12 +193,13 @@ ALLOWED_FROM = {
     Action.VERIFY: Status.COMPOUNDED,
     Action.DISPENSE: Status.VERIFIED,
     Action.CANCEL: Status.READY,
+    Action.REFILL: Status.DISPENSED,
 }
 
 
 def test_the_matrix_is_the_one_the_pharmacy_agreed():
     assert {role: sorted(actions) for role, actions in ROLE_ACTIONS.items()} == {
-        "technician": ["dispense", "record_compounding"],
+        "technician": ["dispense", "record_compounding", "refill"],
         "pharmacist": sorted(a.value for a in Action),
         "admin": ["cancel"],
     }
@@ -218,11 +220,12 @@ def test_an_action_the_role_may_not_take_is_refused_403_and_changes_nothing(
 
 # --- refusals by state -----------------------------------------------------------------------
 
+# A refill's refusals are the contract's, in its own words (tests/dashboard/test_refills.py).
 STATE_REFUSALS = [
     (action, status)
     for action in Action
     for status in Status
-    if status not in ACTION_STATES[action]
+    if status not in ACTION_STATES[action] and action is not Action.REFILL
 ]
 
 

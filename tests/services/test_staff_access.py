@@ -13,8 +13,12 @@ ADMIN = Staff(3, "ada", "admin", "AA")
 OTHER = 9  # whoever else compounded
 
 
-def order(status: str, *, worksheet: bool = True) -> Prescription:
-    return Prescription(status=status, worksheet=Worksheet(data={}) if worksheet else None)
+def order(status: str, *, worksheet: bool = True, refill: int = 0) -> Prescription:
+    return Prescription(
+        status=status,
+        worksheet=Worksheet(data={}) if worksheet else None,
+        current_refill=refill,
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,7 +39,9 @@ def order(status: str, *, worksheet: bool = True) -> Prescription:
         (PHARMACIST, "verified", ["dispense", "cancel"]),
         (TECHNICIAN, "verified", ["dispense"]),
         (ADMIN, "verified", ["cancel"]),
-        (PHARMACIST, "dispensed", []),
+        (PHARMACIST, "dispensed", ["refill"]),
+        (TECHNICIAN, "dispensed", ["refill"]),
+        (ADMIN, "dispensed", []),
         (PHARMACIST, "rejected", []),
         (PHARMACIST, "cancelled", []),
         (ADMIN, "cancelled", []),
@@ -43,6 +49,13 @@ def order(status: str, *, worksheet: bool = True) -> Prescription:
 )
 def test_the_page_offers_what_the_role_may_do_in_this_state(staff, status, expected):
     assert allowed_actions(staff, order(status), OTHER) == expected
+
+
+def test_a_cancelled_refill_offers_another_and_a_cancelled_original_does_not():
+    assert allowed_actions(TECHNICIAN, order("cancelled", refill=1), None) == ["refill"]
+    assert allowed_actions(PHARMACIST, order("cancelled", refill=2), None) == ["refill"]
+    assert allowed_actions(TECHNICIAN, order("cancelled", refill=0), None) == []
+    assert allowed_actions(ADMIN, order("cancelled", refill=1), None) == []
 
 
 def test_an_order_held_without_a_worksheet_offers_no_override():

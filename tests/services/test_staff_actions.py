@@ -34,6 +34,7 @@ MAY = {
     "verify": {"pharmacist"},
     "dispense": {"technician", "pharmacist"},
     "cancel": {"pharmacist", "admin"},
+    "refill": {"technician", "pharmacist"},
 }
 # The states each action starts from, and where it leaves the order.
 STARTS_FROM = {
@@ -43,6 +44,8 @@ STARTS_FROM = {
     "verify": {"compounded"},
     "dispense": {"verified"},
     "cancel": {"received", "on_hold", "ready", "compounded", "verified"},
+    # A refill starts the next fill (tests/services/test_counter_refills.py).
+    "refill": {"dispensed", "cancelled"},
 }
 ENDS_IN = {
     "override": "ready",

@@ -1,6 +1,6 @@
 """The order's workflow (domain.workflow): the table of actions against the allowed
-moves, the open, closed and printable states, the refusals' words, and the README's
-table rendered from it."""
+moves, the open, closed and printable states, the refusals' words, a refill starting the
+next fill, and the README's table rendered from it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pharmacy.domain.workflow import (
     CLINIC,
     CLOSED,
     FINAL,
+    FIRST,
     OPEN,
     PRINTABLE,
     STAFF_ROLES,
@@ -26,6 +27,7 @@ from pharmacy.domain.workflow import (
     WrongState,
     can_move,
     markdown_table,
+    may,
     move,
     only_who_may,
     roles_for,
@@ -36,15 +38,56 @@ from pharmacy.models import ROLES
 README = Path(__file__).resolve().parents[2] / "README.md"
 ARCHITECTURE = README.parent / "docs" / "architecture.md"
 NOT_FINAL = [status for status in Status if status not in FINAL]
+MOVES = [action for action in Action if not ACTIONS[action].new_fill]
 
 
-@pytest.mark.parametrize("action", list(Action), ids=str)
+@pytest.mark.parametrize("action", MOVES, ids=str)
 def test_every_move_of_an_action_is_a_move_the_workflow_allows(action):
     rule = ACTIONS[action]
     assert rule.starts_from
     for status in rule.starts_from:
         assert can_move(status, rule.to), f"{action}: {status} → {rule.to}"
         assert move(status, action) == Move(status, rule.to)
+
+
+def test_only_a_refill_starts_a_new_fill():
+    assert [action for action in Action if ACTIONS[action].new_fill] == [Action.REFILL]
+
+
+@pytest.mark.parametrize("status", [Status.DISPENSED, Status.CANCELLED], ids=str)
+def test_a_refill_starts_the_next_fill_received_and_leaves_the_last_as_it_ended(status):
+    assert ACTIONS[Action.REFILL].starts_from == {Status.DISPENSED, Status.CANCELLED}
+    # The new fill's first status, written as a new order's is: from none.
+    assert move(status, Action.REFILL) == Move(None, FIRST) == Move(None, Status.RECEIVED)
+    assert not can_move(status, Status.RECEIVED)  # the fill itself stays closed
+    for who in ("technician", "pharmacist", CLINIC):
+        assert move(status, Action.REFILL, by=who) == Move(None, Status.RECEIVED)
+
+
+@pytest.mark.parametrize(
+    "status", [s for s in Status if s not in (Status.DISPENSED, Status.CANCELLED)]
+)
+def test_a_refill_does_not_start_while_a_fill_is_open_or_after_a_rejection(status):
+    with pytest.raises(WrongState) as refused:
+        move(status, Action.REFILL, rx_number=12)
+    assert refused.value.code == "wrong_status"
+    assert str(refused.value) == (
+        f"Rx 12 is {status.value.replace('_', ' ')}: a refill starts only once the last "
+        "fill was dispensed, or a refill was cancelled"
+    )
+
+
+def test_an_admin_may_not_start_a_refill():
+    assert roles_for(Action.REFILL) == ["technician", "pharmacist"]
+    assert only_who_may(Action.REFILL) == "only a technician or a pharmacist may start a refill"
+    assert only_who_may(Action.REFILL, "switch automatic refills") == (
+        "only a technician or a pharmacist may switch automatic refills"
+    )
+    with pytest.raises(NotTheirs) as refused:
+        move(Status.DISPENSED, Action.REFILL, by="admin")
+    assert (
+        str(refused.value) == "only a technician or a pharmacist may start a refill, not an admin"
+    )
 
 
 def test_every_action_is_in_the_table_and_some_staff_role_may_take_it():
@@ -77,9 +120,9 @@ def test_every_order_not_closed_can_be_cancelled_by_the_staff_and_the_clinic(sta
 
 
 @pytest.mark.parametrize("status", sorted(FINAL), ids=str)
-def test_a_closed_order_allows_nothing(status):
+def test_a_closed_fill_moves_no_further(status):
     assert ALLOWED_MOVES[status] == frozenset()
-    for action in Action:
+    for action in MOVES:
         assert status not in ACTIONS[action].starts_from
         with pytest.raises(WrongState):
             move(status, action)
@@ -134,11 +177,18 @@ def test_the_clinic_is_refused_in_its_own_words():
     assert refused.value.message == "the prescription is already dispensed"
 
 
-def test_the_clinic_may_only_cancel():
+def test_the_clinic_may_only_cancel_and_ask_for_a_refill():
+    assert [action for action in Action if may(CLINIC, action)] == [Action.CANCEL, Action.REFILL]
     for action in Action:
-        if action is not Action.CANCEL:
+        if not may(CLINIC, action):
             with pytest.raises(NotTheirs):
                 move(Status.ON_HOLD, action, by=CLINIC)
+
+
+def test_the_clinics_words_for_a_closed_order_are_for_its_cancel_only():
+    with pytest.raises(WrongState) as refused:
+        move(Status.READY, Action.REFILL, by=CLINIC)
+    assert refused.value.code == "wrong_status"
 
 
 def test_the_cancel_refusal_names_every_closed_state():
@@ -156,3 +206,17 @@ def test_the_documents_show_the_workflow_table(document, heading):
     section = text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if line.startswith("|")]
     assert "\n".join(table) + "\n" == markdown_table()
+
+
+def test_the_table_shows_a_refill_starting_the_next_fill():
+    table = markdown_table().splitlines()
+    refill = "|  | start a refill | technician, pharmacist, clinic | received (the next fill) |"
+    at = {
+        line.split(" | ")[0]: index
+        for index, line in enumerate(table)
+        if not line.startswith("|  |")
+    }
+    for state in ("| dispensed (label and receipt print)", "| cancelled"):
+        assert table[at[state]].endswith("| none: the fill is closed |  |  |")
+        assert table[at[state] + 1] == refill
+    assert table.count(refill) == 2

@@ -75,15 +75,20 @@ ACTION_STATES: dict[Action, frozenset[Status]] = {
 DOING: dict[Action, str] = {action: rule.doing for action, rule in ACTIONS.items()}
 
 
-def authorize(session: Session, staff: Staff, action: Action) -> User:
-    """The acting user's account, if its current role allows `action`; else Forbidden."""
+def authorize(session: Session, staff: Staff, action: Action, *, doing: str | None = None) -> User:
+    """The acting user's account, if its current role allows `action`; else Forbidden.
+
+    `doing` names what is asked when it is not the action itself but is for the same
+    roles (switching automatic refills is for those who may start a refill)."""
     user = session.scalar(
         select(User).where(User.id == staff.user_id).execution_options(populate_existing=True)
     )
     if user is None or not user.active:
         raise Forbidden(f"{staff.username} has no active staff account")
     if user.role not in STAFF_ROLES or not may(user.role, action):
-        raise Forbidden(f"{only_who_may(action)}; {user.username} is signed in as {user.role}")
+        raise Forbidden(
+            f"{only_who_may(action, doing)}; {user.username} is signed in as {user.role}"
+        )
     return user
 
 
@@ -96,10 +101,13 @@ def allowed_actions(
 ) -> list[str]:
     """The actions to offer on the order page, in a stable order.
 
-    Role and state decide, plus two rules the action itself would refuse: an order held
-    without a worksheet cannot be overridden (it reads `prescription.worksheet`), and the
-    pharmacist who compounded does not verify unless the pharmacy's setting
-    `verifier_may_be_compounder` (pass it in) says so. The action still checks all of it.
+    Role and state decide, plus three rules the action itself would refuse: an order
+    held without a worksheet cannot be overridden (it reads `prescription.worksheet`);
+    the pharmacist who compounded does not verify unless the pharmacy's setting
+    `verifier_may_be_compounder` (pass it in) says so; and a cancelled original fill
+    stopped the prescription, so only a cancelled refill offers another. A refill is
+    offered even when it would be refused today (too soon, none left, expired): the
+    technician on the phone is told why. The action still checks all of it.
     """
     status = Status(prescription.status)
     offered: list[str] = []
@@ -110,6 +118,8 @@ def allowed_actions(
             continue
         if action is Action.OVERRIDE and prescription.worksheet is None:
             continue
+        if action is Action.REFILL and status is Status.CANCELLED and not _a_refill(prescription):
+            continue
         if (
             action is Action.VERIFY
             and not verifier_may_be_compounder
@@ -118,3 +128,8 @@ def allowed_actions(
             continue
         offered.append(action.value)
     return offered
+
+
+def _a_refill(prescription: Prescription) -> bool:
+    """Whether the fill on the prescription's row is a refill, not the original."""
+    return (prescription.current_refill or 0) > 0

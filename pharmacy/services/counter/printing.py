@@ -126,17 +126,24 @@ def receipt_facts(
 
 
 def ready_on(session: Session, day: date, timezone: str) -> Sequence[Prescription]:
-    """Orders still ready that became ready on `day` (the pharmacy's day), in queue order."""
+    """Orders still ready whose fill in progress became ready on `day` (the pharmacy's
+    day), in queue order. An earlier fill's day does not count."""
     zone = ZoneInfo(timezone)
     start = datetime.combine(day, time(0), zone)
-    became_ready = select(StatusChange.prescription_id).where(
-        StatusChange.to_status == Status.READY,
-        StatusChange.at >= start,
-        StatusChange.at < start + timedelta(days=1),
+    became_ready = (
+        select(StatusChange.id)
+        .where(
+            StatusChange.prescription_id == Prescription.id,
+            StatusChange.fill_number == Prescription.current_fill,
+            StatusChange.to_status == Status.READY,
+            StatusChange.at >= start,
+            StatusChange.at < start + timedelta(days=1),
+        )
+        .exists()
     )
     return session.scalars(
         select(Prescription)
-        .where(Prescription.status == Status.READY, Prescription.id.in_(became_ready))
+        .where(Prescription.status == Status.READY, became_ready)
         .order_by(Prescription.id)
         .options(selectinload(Prescription.steps), selectinload(Prescription.worksheet))
     ).all()
