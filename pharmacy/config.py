@@ -62,6 +62,12 @@ def from_environment() -> dict[str, object]:
         # clinic's requests skip the lookup; a key revoked elsewhere works in such a
         # process for at most this long (0: look every key up on every request).
         "API_KEY_CACHE_SECONDS": float(env("API_KEY_CACHE_SECONDS", "10")),
+        # Beat starts the next fill of a prescription on automatic refills this many
+        # days before the last fill's supply runs out.
+        "AUTO_REFILL_LEAD_DAYS": int(env("AUTO_REFILL_LEAD_DAYS", "7")),
+        # Beat asks the prescriber to renew a prescription this many days before it
+        # expires (and as soon as its last refill is dispensed).
+        "RENEWAL_LEAD_DAYS": int(env("RENEWAL_LEAD_DAYS", "10")),
     }
 
 

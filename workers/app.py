@@ -17,6 +17,9 @@ from pharmacy.extensions import database
 from pharmacy.queue import broker_options
 
 TASK_TIME_LIMIT_S = 300  # well under the broker's visibility timeout (3600 s)
+# Automatic refills and renewal requests go by the pharmacy's day; a round every hour
+# takes up a new day within the hour, and a round that finds nothing new is cheap.
+REFILL_ROUND_INTERVAL_S = 3600
 
 
 def make_celery(flask_app: Flask) -> Celery:
@@ -38,7 +41,11 @@ def make_celery(flask_app: Flask) -> Celery:
             "sweep-outbox": {
                 "task": "workers.tasks.sweep_outbox",
                 "schedule": flask_app.config["OUTBOX_SWEEP_INTERVAL_S"],
-            }
+            },
+            "refills-and-renewals": {
+                "task": "workers.tasks.start_refills_and_ask_renewals",
+                "schedule": REFILL_ROUND_INTERVAL_S,
+            },
         },
     )
     celery.set_default()

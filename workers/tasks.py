@@ -14,6 +14,7 @@ from pharmacy.models import utcnow
 from pharmacy.queue import broker_lost, sender_for
 from pharmacy.services import worker as work
 from pharmacy.services.records import outbox
+from pharmacy.services.worker import auto_refills, renewals
 
 from .app import celery_app
 
@@ -93,6 +94,23 @@ def sweep_outbox() -> int:
         sent += batch
         if batch < outbox.SWEEP_BATCH:
             return sent
+
+
+@celery_app.task(
+    name="workers.tasks.start_refills_and_ask_renewals", autoretry_for=TRANSIENT, max_retries=3
+)
+def start_refills_and_ask_renewals() -> dict[str, list[int]]:
+    """Beat's round of the pharmacy's own calendar: the automatic refills that are due
+    are started (their work sent by the outbox sweep), and the prescribers asked to
+    renew what can soon be filled no more. Run again the same day, it does nothing new."""
+    config = current_app.config
+    today = pharmacy_today(config)
+    session = database.session
+    started = auto_refills.start_due(
+        session, today=today, lead_days=int(config["AUTO_REFILL_LEAD_DAYS"])
+    )
+    asked = renewals.request_due(session, today=today, lead_days=int(config["RENEWAL_LEAD_DAYS"]))
+    return {"refills_started": started, "renewals_requested": asked}
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from pharmacy.services.reads.clinic_orders import ClinicOrder, FillShown
+from pharmacy.services.reads.renewals import Renewal
 
 CENT = Decimal("0.01")
 
@@ -93,4 +94,18 @@ def _fill(fill: FillShown) -> dict[str, Any]:
         else None,
         "dispensed_on": fill.dispensed_on.isoformat() if fill.dispensed_on else None,
         "shipment": None,
+    }
+
+
+def renewal(r: Renewal) -> dict[str, Any]:
+    """A renewal request as its clinic sees it (the shape `RenewalOut` documents)."""
+    return {
+        "prescription": str(r.prescription_uid),
+        "rx_number": r.rx_number,
+        "reason": r.reason,
+        "state": r.state,
+        "requested_at": r.requested_at.isoformat(),
+        "answered_at": r.answered_at.isoformat() if r.answered_at else None,
+        "decline_reason": r.decline_reason,
+        "renewed_by": str(r.renewed_by) if r.renewed_by else None,
     }

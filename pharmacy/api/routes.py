@@ -12,7 +12,7 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.queue import queue
-from pharmacy.services.intake import prescriptions
+from pharmacy.services.intake import prescriptions, renewals
 from pharmacy.services.reads import clinic_orders
 from pharmacy.services.records import outbox
 
@@ -33,6 +33,8 @@ from .schemas import (
     PrescriptionPageOut,
     PrescriptionPath,
     RefillIn,
+    RenewalIn,
+    RenewalOut,
     SubmitHeaders,
 )
 
@@ -258,3 +260,47 @@ def refill_prescription(prescription_id: str):
     if submission.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+@blueprint.post("/prescriptions/<prescription_id>/renewal")
+@operation(
+    "answerRenewal",
+    "Decline the pharmacy's request to renew a prescription",
+    path=PrescriptionPath,
+    json=RenewalIn,
+    answers={
+        200: (RenewalOut, "The decline is recorded (or was already)"),
+        400: "The body is not valid JSON",
+        404: "Not one of this clinic's prescriptions",
+        409: "error no_renewal_requested: the pharmacy asked for no renewal of it; "
+        "already_renewed: a prescription renewing it was sent",
+        413: BODY_TOO_LARGE,
+        415: "The body is not application/json",
+        422: "The body breaks a rule; approved true is refused: a renewal is a new "
+        "prescription sent with renews",
+    },
+)
+def answer_renewal(prescription_id: str):
+    body = _validated(RenewalIn, read_json())
+    if body.approved:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "to renew, submit a new prescription with renews",
+            [
+                {
+                    "field": "approved",
+                    "message": "a renewal is a new prescription: submit it to "
+                    'POST /api/v1/prescriptions with "renews": "<this id>"',
+                }
+            ],
+        )
+    declined = renewals.decline(
+        database.session,
+        g.clinic_id,
+        _uid(prescription_id),
+        actor=g.actor,
+        reason=body.reason,
+        request_id=g.request_id,
+    )
+    return jsonify(render.renewal(declined))

@@ -143,6 +143,17 @@ def _iso_date(value: Any) -> Any:
         raise PydanticCustomError("date_type", "is not a real calendar date") from None
 
 
+def _prescription_id(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("id_type", "must be a prescription's id, a string")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise PydanticCustomError("id_type", "is not a prescription's id") from None
+
+
 def _plain_text(value: str, *, multiline: bool = False) -> str | None:
     """Any script is welcome (José, O'Brien, 李); control characters and lone surrogates
     are not: they cannot be printed on a label or stored faithfully. Nor is text that
@@ -322,6 +333,25 @@ class PrescriptionIn(Closed):
         WithJsonSchema({"type": ["string", "null"], "pattern": "^" + ICD10.pattern + "$"}),
     ] = None
     notes: Notes | None = None
+    auto_refill: Annotated[
+        bool,
+        Strict(),
+        Field(
+            description="Start each refill when the last fill runs low "
+            "(AUTO_REFILL_LEAD_DAYS before its supply ends), without being asked"
+        ),
+    ] = False
+    renews: Annotated[
+        uuid.UUID | None,
+        BeforeValidator(_prescription_id),
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "format": "uuid",
+                "description": "The id of the clinic's own prescription this one renews",
+            }
+        ),
+    ] = None
 
     def to_order(self) -> rx.PrescriptionOrder:
         p, pt = self.prescriber, self.patient
@@ -364,6 +394,8 @@ class PrescriptionIn(Closed):
             refills=self.refills,
             diagnosis=self.diagnosis,
             notes=self.notes,
+            auto_refill=self.auto_refill,
+            renews=self.renews,
         )
 
 
@@ -373,6 +405,18 @@ class CancelIn(Closed):
 
 class RefillIn(Closed):
     """A refill asks for nothing but itself: the next fill of the prescription."""
+
+
+class RenewalIn(Closed):
+    """The prescriber's answer to the pharmacy's renewal request. Only a decline is
+    sent here: a renewal is a new prescription sent with `renews`."""
+
+    approved: Annotated[
+        bool,
+        Strict(),
+        Field(description="false: the prescriber declines to renew"),
+    ]
+    reason: _text(500, multiline=True) | None = None
 
 
 # Responses: documented here, built as plain dicts by `render` for speed.
@@ -443,6 +487,17 @@ class PrescriptionOut(BaseModel):
     renews: str | None
     created_at: str
     updated_at: str
+
+
+class RenewalOut(BaseModel):
+    prescription: str = Field(description="The id of the prescription to renew")
+    rx_number: str
+    reason: Literal["no_refills_left", "expiring"]
+    state: Literal["requested", "renewed", "declined"]
+    requested_at: str
+    answered_at: str | None
+    decline_reason: str | None
+    renewed_by: str | None = Field(description="The id of the renewing prescription")
 
 
 class PrescriptionPageOut(BaseModel):

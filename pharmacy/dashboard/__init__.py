@@ -76,4 +76,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
 
 
-from . import actions, admin, audit, auth, errors, filters, orders, queue  # noqa: E402,F401
+from . import actions, admin, audit, auth, errors, filters, orders, queue, renewals  # noqa: E402,F401

@@ -8,6 +8,7 @@ are checked by `prescription_problems`.
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -103,6 +104,10 @@ class PrescriptionOrder:
     refills: int = 0
     diagnosis: str | None = None
     notes: str | None = None
+    # Start each refill when the last fill runs low, without waiting to be asked.
+    auto_refill: bool = False
+    # The clinic's id of the prescription this one renews (one of its own), if any.
+    renews: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

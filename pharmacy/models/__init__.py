@@ -11,6 +11,7 @@ from .logins import LoginFailure
 from .people import Patient, Prescriber
 from .prescriptions import Alert, DirectionStep, Prescription, StatusChange, in_current_fill
 from .records import AuditEvent, IdempotencyKey, OutboxMessage
+from .renewals import RenewalRequest
 from .staff import ROLES, User
 from .worksheets import PriceLine, Worksheet
 
@@ -36,6 +37,7 @@ __all__ = [
     "Prescription",
     "PriceLine",
     "PriceList",
+    "RenewalRequest",
     "Setting",
     "StatusChange",
     "User",

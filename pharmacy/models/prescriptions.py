@@ -67,6 +67,8 @@ class Prescription(Base):
     current_refill: Mapped[int] = mapped_column(server_default="0")
     refills_remaining: Mapped[int]
     auto_refill: Mapped[bool] = mapped_column(server_default=false())
+    # The prescription this one renews, as the clinic said when it sent it.
+    renews_id: Mapped[int | None] = mapped_column(ForeignKey("prescriptions.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -80,6 +82,9 @@ class Prescription(Base):
         order_by="StatusChange.id", cascade="all, delete-orphan"
     )
     fills: Mapped[list[Fill]] = relationship(order_by="Fill.number", viewonly=True)
+    renews: Mapped[Prescription | None] = relationship(
+        remote_side="Prescription.id", foreign_keys="Prescription.renews_id", viewonly=True
+    )
     # The fill in progress: its alerts, price, worksheet and compounding record. Those
     # of earlier fills stay in their tables, under their fill's number.
     alerts: Mapped[list[Alert]] = relationship(

@@ -7,6 +7,7 @@ clinic's id and how the trail names it. Reads of a clinic's orders are in
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pharmacy.domain.prescription import PrescriptionOrder, prescription_problem
 from pharmacy.domain.workflow import Action, Status
 from pharmacy.models import IdempotencyKey, OutboxMessage, Prescription
 from pharmacy.services import Actor, Conflict, Invalid, NotFound
-from pharmacy.services.intake import received_rows, refills
+from pharmacy.services.intake import received_rows, refills, renewals
 from pharmacy.services.reads.clinic_orders import ClinicOrder, for_clinic
 from pharmacy.services.records import outbox, trail
 from pharmacy.services.unit_of_work import unit_of_work
@@ -62,7 +63,10 @@ def submit(
     outbox row, all or nothing. With an idempotency key, a repeat of the same request
     gets the first answer back and makes no second order, however many arrive at once.
     `sending_now` says the caller sends the outbox message itself right after (see
-    `outbox.enqueue`); otherwise the sweep sends it."""
+    `outbox.enqueue`); otherwise the sweep sends it. A prescription sent with
+    `auto_refill` or `renews` (one of the clinic's own, for the same patient, else
+    Invalid on `renews`) is written in a transaction, those two by an UPDATE of their
+    own (`_link`)."""
     problems = prescription_problems(order, today)
     if problems:
         raise Invalid(problems)
@@ -76,7 +80,8 @@ def submit(
             connection, clinic_id, order, uid=uid, as_sent=as_sent, actor=actor, message=work
         )
 
-    if idempotency is None and session.get_bind().dialect.name == "postgresql":
+    linked = order.auto_refill or order.renews is not None
+    if idempotency is None and not linked and session.get_bind().dialect.name == "postgresql":
         # One statement, atomic by itself: no transaction to open or close around it.
         with alone(session.get_bind()) as connection:
             stored = store(connection)
@@ -87,7 +92,12 @@ def submit(
             earlier = _claim(session, clinic_id, idempotency)
             if earlier is not None:
                 return earlier
+        renewed = None
+        if order.renews is not None:
+            renewed = renewals.renewed_prescription(session, clinic_id, order.renews)
         stored = store(session.connection())
+        if linked:
+            _link(session, stored.prescription_id, order, renewed, actor, request_id)
         work.payload = {"prescription_id": stored.prescription_id}
         body = render(_shown(stored, uid, order, as_sent))
         if idempotency is not None:
@@ -102,11 +112,34 @@ def submit(
     return Submission(str(uid), body, work=work)
 
 
+def _link(
+    session: Session,
+    prescription_id: int,
+    order: PrescriptionOrder,
+    renewed: Prescription | None,
+    actor: Actor,
+    request_id: str | None,
+) -> None:
+    """What the one statement leaves out, so that it stays short: automatic refills, and
+    the prescription this one renews. Written by one UPDATE in the same unit of work,
+    as part of the same arrival (its time of change is its arrival's)."""
+    values: dict[str, object] = {"updated_at": Prescription.created_at}
+    if order.auto_refill:
+        values["auto_refill"] = True
+    if renewed is not None:
+        renewals.link(session, prescription_id, renewed, actor, request_id=request_id)
+        values["renews_id"] = renewed.id
+    session.execute(update(Prescription).where(Prescription.id == prescription_id).values(values))
+
+
 def _shown(
     stored: received_rows.Stored, uid: uuid.UUID, order: PrescriptionOrder, as_sent: dict
 ) -> ClinicOrder:
     columns = received_rows.order_columns(order, as_sent)
-    return ClinicOrder.just_received(stored.prescription_id, uid, order, columns, stored.created_at)
+    shown = ClinicOrder.just_received(
+        stored.prescription_id, uid, order, columns, stored.created_at
+    )
+    return dataclasses.replace(shown, auto_refill=order.auto_refill, renews=order.renews)
 
 
 def _claim(session: Session, clinic_id: int, claim: IdempotencyClaim) -> Submission | None:

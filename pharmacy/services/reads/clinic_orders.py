@@ -30,6 +30,7 @@ SHOWN_WITH = (
     selectinload(Prescription.fills),
     selectinload(Prescription.alerts),
     selectinload(Prescription.price_lines),
+    selectinload(Prescription.renews).load_only(Prescription.uid),
 )
 
 
@@ -129,6 +130,7 @@ class ClinicOrder:
             refills_remaining=p.refills_remaining,
             auto_refill=p.auto_refill,
             fills=tuple(_fill_shown(p, fill) for fill in p.fills),
+            renews=p.renews.uid if p.renews is not None else None,
         )
 
     @classmethod
