@@ -218,9 +218,11 @@ def fill(connection: psycopg.Connection, clinic_id: int, orders: int, mix) -> di
                 for number in range(fills_of(i)):
                     at = began + timedelta(days=30 * number)
                     done = number < fills_of(i) - 1
+                    # The latest fill of a dispensed prescription was handed over too.
+                    handed = done or statuses[i] == "dispensed"
                     copy.write_row(
                         (first_rx + i, number, number, "api" if number else "original", at,
-                         at.date() if done else None, "dispensed" if done else None,
+                         at.date() if handed else None, "dispensed" if done else None,
                          "30" if done else None, "capsule" if done else None,
                          (at + timedelta(days=179)).date() if done else None,
                          "27.85" if done else None)

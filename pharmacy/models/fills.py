@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -21,7 +21,17 @@ from .base import Base
 
 class Fill(Base):
     __tablename__ = "fills"
-    __table_args__ = (UniqueConstraint("prescription_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("prescription_id", "number"),
+        # The queue's "refills due": dispensed fills still the latest of their
+        # prescription (an ended fill has its status written), by the day dispensed.
+        Index(
+            "ix_fills_dispensed_latest",
+            "dispensed_on",
+            postgresql_where=text("status IS NULL AND dispensed_on IS NOT NULL"),
+            sqlite_where=text("status IS NULL AND dispensed_on IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prescription_id: Mapped[int] = mapped_column(ForeignKey("prescriptions.id"))

@@ -29,9 +29,17 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_al
 from sqlalchemy.orm import Session
 
 from pharmacy.domain import workflow
+from pharmacy.domain.renewals import REQUESTED
 from pharmacy.domain.search import name_key
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Alert, Clinic, CompoundingRecord, Patient, Prescription
+from pharmacy.models import (
+    Alert,
+    Clinic,
+    CompoundingRecord,
+    Patient,
+    Prescription,
+    RenewalRequest,
+)
 from pharmacy.services import Actor
 from pharmacy.services.records import trail
 
@@ -153,7 +161,7 @@ def list_queue(
     """One page of the queue in `view` ("open", "all" or a status), after or before a
     cursor (or from the top), with the counts per status for the same search."""
     statuses = VIEWS[view]
-    where = _search_conditions(search, timezone)
+    where = search_conditions(search, timezone)
     counts = _counts(session, where)
     if before is not None:
         ids, more = _window(
@@ -189,7 +197,27 @@ def list_queue(
     )
 
 
-def _search_conditions(search: Search, timezone: str) -> list[ColumnElement[bool]]:
+def counts(session: Session, *, search: Search, timezone: str) -> dict[str, Count]:
+    """The counts per status and per view for `search`, for a page of the queue that
+    lists something else (the refills due) and still shows the status tabs."""
+    return _counts(session, search_conditions(search, timezone))
+
+
+def renewals_pending(session: Session) -> Count:
+    """How many renewal requests wait for the prescriber's answer (the Renewals page
+    lists them), exact up to `COUNT_CAP`: a range of the (state, requested at) index."""
+    bounded = (
+        select(literal(1).label("one"))
+        .select_from(RenewalRequest)
+        .where(RenewalRequest.state == REQUESTED)
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    )
+    found = session.scalar(select(func.count()).select_from(bounded)) or 0
+    return Count(min(found, COUNT_CAP), found > COUNT_CAP)
+
+
+def search_conditions(search: Search, timezone: str) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if search.rx_number is not None:
         where.append(Prescription.id == search.rx_number)
