@@ -231,6 +231,7 @@ def print_label(rx_number: int):
         current_app.config,
         pharmacy_today(current_app.config),
         stock=STOCKS["label"],
+        request_id=g.get("request_id"),
     )
     return _pdf(pdf, f"label-{rx_number}.pdf")
 

@@ -343,3 +343,13 @@ def test_a_failed_capsule_weight_check_is_flagged_when_recorded_and_in_the_queue
     assert "Write a deviation note" in shown  # said at the bench, not first at verification
     queue = technician.get(f"/?q={rx}&view=all").get_data(as_text=True)
     assert "QC failed" in queue
+
+
+def test_a_print_is_audited_with_the_request_that_asked_for_it(desk, accounts, pharmacy):
+    rx = pharmacy.verified()
+    pharmacist = desk(accounts["pharmacist"])
+    for what in ("label", "receipt"):
+        response = pharmacist.post(f"/orders/{rx}/{what}")
+        assert response.status_code == 200
+        event = [e for e in pharmacy.audit(rx) if e.action == f"{what}.printed"][-1]
+        assert event.request_id == response.headers["X-Request-ID"]
