@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pharmacy.services.reads.clinic_orders import ClinicOrder, FillShown
+from pharmacy.services.reads.clinic_orders import ClinicOrder
+from pharmacy.services.reads.fills import FillShown
 from pharmacy.services.reads.renewals import Renewal
 
 CENT = Decimal("0.01")

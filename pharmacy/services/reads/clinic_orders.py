@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.refills import expires_on
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Fill, Prescription
+from pharmacy.models import Prescription
 from pharmacy.services import Actor, NotFound
+from pharmacy.services.reads.fills import FillShown, fill_name, fill_shown
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
 
@@ -52,20 +53,6 @@ class Alert:
     severity: str
     detail: str
     resolution: str | None
-
-
-@dataclass(frozen=True)
-class FillShown:
-    """One fill as the clinic sees it; the one in progress is the prescription's own."""
-
-    number: int
-    refill: int
-    status: str
-    quantity: Decimal | None
-    quantity_unit: str | None
-    beyond_use_date: date | None
-    price_total: Decimal | None
-    dispensed_on: date | None
 
 
 @dataclass(frozen=True)
@@ -129,7 +116,7 @@ class ClinicOrder:
             alerts=tuple(Alert(a.code, a.severity, a.detail, a.resolution) for a in p.alerts),
             refills_remaining=p.refills_remaining,
             auto_refill=p.auto_refill,
-            fills=tuple(_fill_shown(p, fill) for fill in p.fills),
+            fills=tuple(fill_shown(p, fill) for fill in p.fills),
             renews=p.renews.uid if p.renews is not None else None,
         )
 
@@ -145,7 +132,20 @@ class ClinicOrder:
         """An order just written, from what was written (`columns`: the prescription's
         own), not read back: nothing is worked out for it yet."""
         steps = tuple(Step(step.dose_mg, step.days) for step in order.directions.steps)
-        first = FillShown(0, 0, columns["status"], None, None, None, None, None)
+        first = FillShown(
+            number=0,
+            refill=0,
+            name=fill_name(0, order.refills),
+            status=columns["status"],
+            quantity=None,
+            quantity_unit=None,
+            beyond_use_date=None,
+            dispensed_on=None,
+            price_total=None,
+            requested_via="original",
+            requested_by=None,
+            current=True,
+        )
         return cls(
             uid=uid,
             rx_number=str(prescription_id),
@@ -156,30 +156,6 @@ class ClinicOrder:
             fills=(first,),
             **columns,
         )
-
-
-def _fill_shown(p: Prescription, fill: Fill) -> FillShown:
-    if fill.number == p.current_fill:  # in progress, or the last made: the row's own
-        return FillShown(
-            fill.number,
-            fill.refill,
-            str(p.status),
-            p.quantity,
-            p.quantity_unit,
-            p.beyond_use_date,
-            p.price_total,
-            fill.dispensed_on,
-        )
-    return FillShown(
-        fill.number,
-        fill.refill,
-        str(fill.status),
-        fill.quantity,
-        fill.quantity_unit,
-        fill.beyond_use_date,
-        fill.price_total,
-        fill.dispensed_on,
-    )
 
 
 def for_clinic(session: Session, clinic_id: int, uid: uuid.UUID) -> ClinicOrder:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -33,7 +32,6 @@ from pharmacy.domain.workflow import OPEN, Status
 from pharmacy.models import (
     AuditEvent,
     CompoundingRecord,
-    Fill,
     MasterFormulationRecord,
     Prescription,
     PriceList,
@@ -43,6 +41,7 @@ from pharmacy.models import (
 )
 from pharmacy.services import Actor, NotFound
 from pharmacy.services.intake.refills import TOO_SOON_SETTING
+from pharmacy.services.reads.fills import FillShown, fill_name, fill_shown
 from pharmacy.services.records import trail
 from pharmacy.services.reference import drug_data
 from pharmacy.services.unit_of_work import unit_of_work
@@ -64,25 +63,6 @@ class CoursePart:
 
 
 @dataclass(frozen=True)
-class FillMade:
-    """A fill made so far; the one in progress (or last made) as the prescription's row
-    has it, an earlier one as it ended."""
-
-    number: int
-    refill: int
-    name: str  # "Original fill", "Refill 1 of 2"
-    status: str
-    quantity: Decimal | None
-    quantity_unit: str | None
-    beyond_use_date: date | None
-    dispensed_on: date | None
-    price_total: Decimal | None
-    requested_via: str  # original | api | dashboard | auto
-    requested_by: str | None
-    current: bool
-
-
-@dataclass(frozen=True)
 class NextFill:
     """The refill that comes next: its doses, and the first day it is not too soon
     (None while the fill in progress is not yet dispensed)."""
@@ -97,7 +77,7 @@ class NextFill:
 @dataclass(frozen=True)
 class Course:
     parts: tuple[CoursePart, ...]
-    fills: tuple[FillMade, ...]
+    fills: tuple[FillShown, ...]
     refills: int
     refills_remaining: int
     expires_on: date
@@ -193,8 +173,8 @@ def course_of(prescription: Prescription, *, today: date | None, too_soon_percen
     """The prescription's course, fill by fill (`domain.refills.fill_steps`), the fills
     made so far, and what comes next."""
     course = tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps)
-    fills = tuple(_fill_made(prescription, fill) for fill in prescription.fills) or (
-        _fill_made(prescription, None),
+    fills = tuple(fill_shown(prescription, fill) for fill in prescription.fills) or (
+        fill_shown(prescription, None),
     )
     expiry = expires_on(prescription.written_on)
     expired = today is not None and today > expiry
@@ -223,12 +203,8 @@ def _directions(prescription: Prescription, steps: Sequence[DirectionStep]) -> t
     )
 
 
-def _name(refill: int, refills: int) -> str:
-    return refill_line(refill, refills) if refill <= refills else f"Refill {refill}"
-
-
 def _parts(
-    prescription: Prescription, course: tuple[DirectionStep, ...], fills: tuple[FillMade, ...]
+    prescription: Prescription, course: tuple[DirectionStep, ...], fills: tuple[FillShown, ...]
 ) -> tuple[CoursePart, ...]:
     """One part for each fill the course spans, then its maintenance: the last dose,
     for the refills after it (or, when the course uses them all, what a renewal would
@@ -239,7 +215,7 @@ def _parts(
     for refill in range(spans + 1):
         maintenance = refill == spans
         if not maintenance:
-            name = _name(refill, refills)
+            name = fill_name(refill, refills)
         elif refill < refills:
             name = f"Refills {refill} to {refills} of {refills}"
         elif refill == refills:
@@ -256,32 +232,10 @@ def _parts(
     return tuple(parts)
 
 
-def _fill_made(prescription: Prescription, fill: Fill | None) -> FillMade:
-    """A fill as the page shows it: the prescription's row holds the one in progress."""
-    current = fill is None or fill.number == prescription.current_fill
-    number = prescription.current_fill if fill is None else fill.number
-    refill = prescription.current_refill if fill is None else fill.refill
-    holder = prescription if current else fill
-    return FillMade(
-        number=number,
-        refill=refill,
-        name=_name(refill, prescription.refills),
-        status=str(holder.status),
-        quantity=holder.quantity,
-        quantity_unit=holder.quantity_unit,
-        beyond_use_date=holder.beyond_use_date,
-        dispensed_on=None if fill is None else fill.dispensed_on,
-        price_total=holder.price_total,
-        requested_via="original" if fill is None else fill.requested_via,
-        requested_by=None if fill is None else fill.requested_by,
-        current=current,
-    )
-
-
 def _next_fill(
     prescription: Prescription,
     course: tuple[DirectionStep, ...],
-    fills: tuple[FillMade, ...],
+    fills: tuple[FillShown, ...],
     too_soon_percent: int,
 ) -> tuple[NextFill | None, str | None]:
     """The refill after the fill on the prescription's row, or why there is none.
@@ -305,7 +259,7 @@ def _next_fill(
         if dispensed:
             earliest = earliest_refill(dispensed[-1], prescription.days_supply, too_soon_percent)
     steps = fill_steps(course, prescription.days_supply, refill)
-    name = _name(refill, prescription.refills)
+    name = fill_name(refill, prescription.refills)
     return NextFill(refill, name, steps, _directions(prescription, steps), earliest), None
 
 

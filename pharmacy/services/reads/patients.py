@@ -17,29 +17,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from pharmacy.domain.labeling import directions_lines
 from pharmacy.domain.prescription import DirectionStep
-from pharmacy.domain.refills import expires_on, refill_line
+from pharmacy.domain.refills import expires_on
 from pharmacy.domain.renewals import REQUESTED
-from pharmacy.models import Clinic, Fill, Patient, Prescription, RenewalRequest
+from pharmacy.models import Clinic, Patient, Prescription, RenewalRequest
 from pharmacy.services import Actor, NotFound
+from pharmacy.services.reads.fills import FillShown, fill_shown
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
-
-
-@dataclass(frozen=True)
-class PatientFill:
-    """One fill of a prescription: the one in progress (or last made) as the
-    prescription's row has it, an earlier one as its `fills` row kept it when it ended."""
-
-    number: int
-    refill: int
-    name: str  # "Original fill", "Refill 1 of 2"
-    status: str
-    quantity: Decimal | None
-    quantity_unit: str | None
-    beyond_use_date: date | None
-    dispensed_on: date | None
-    price_total: Decimal | None
-    current: bool
 
 
 @dataclass(frozen=True)
@@ -54,7 +38,7 @@ class PatientPrescription:
     expires_on: date
     status: str  # of the fill in progress
     renewal_requested: bool
-    fills: tuple[PatientFill, ...]  # in the order made
+    fills: tuple[FillShown, ...]  # in the order made
 
 
 @dataclass(frozen=True)
@@ -128,7 +112,7 @@ def view_patient(
 
 def _prescription(p: Prescription, renewal_requested: bool) -> PatientPrescription:
     steps = [DirectionStep(s.dose_mg, s.days) for s in p.steps]
-    fills = tuple(_fill(p, fill) for fill in p.fills) or (_fill(p, None),)
+    fills = tuple(fill_shown(p, fill) for fill in p.fills) or (fill_shown(p, None),)
     return PatientPrescription(
         rx_number=p.id,
         written_on=p.written_on,
@@ -142,32 +126,3 @@ def _prescription(p: Prescription, renewal_requested: bool) -> PatientPrescripti
         renewal_requested=renewal_requested,
         fills=fills,
     )
-
-
-def _fill(p: Prescription, fill: Fill | None) -> PatientFill:
-    """The rule of `reads.clinic_orders._fill_shown`: the fill numbered as the
-    prescription's current one is read from the prescription's row (its `fills` row has
-    no snapshot until it ends); an earlier one from its own row. An order from before
-    fills were kept has no `fills` row: its one fill is the row's."""
-    current = fill is None or fill.number == p.current_fill
-    number = p.current_fill if fill is None else fill.number
-    refill = p.current_refill if fill is None else fill.refill
-    holder = p if current else fill
-    return PatientFill(
-        number=number,
-        refill=refill,
-        name=_name(refill, p.refills),
-        status=str(holder.status),
-        quantity=holder.quantity,
-        quantity_unit=holder.quantity_unit,
-        beyond_use_date=holder.beyond_use_date,
-        dispensed_on=None if fill is None else fill.dispensed_on,
-        price_total=holder.price_total,
-        current=current,
-    )
-
-
-def _name(refill: int, refills: int) -> str:
-    """The label's line for the fill; a refill past those prescribed (none should be)
-    is named by its number alone rather than refused."""
-    return refill_line(refill, refills) if refill <= refills else f"Refill {refill}"
