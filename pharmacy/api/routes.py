@@ -103,16 +103,7 @@ def submit_prescription():
         request_id=g.request_id,
         sending_now=True,
     )
-    if submission.work is not None:
-        outbox.send_committed(database.session, queue.sender(current_app), submission.work)
-    response = jsonify(submission.body)
-    response.status_code = 201
-    response.headers["Location"] = url_for(
-        "api.get_prescription", prescription_id=submission.prescription_uid
-    )
-    if submission.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return _created(submission)
 
 
 @blueprint.get("/prescriptions/<prescription_id>")
@@ -252,14 +243,7 @@ def refill_prescription(prescription_id: str):
         request_id=g.request_id,
         sending_now=True,
     )
-    if submission.work is not None:
-        outbox.send_committed(database.session, queue.sender(current_app), submission.work)
-    response = jsonify(submission.body)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_prescription", prescription_id=str(uid))
-    if submission.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return _created(submission)
 
 
 @blueprint.post("/prescriptions/<prescription_id>/renewal")
@@ -304,3 +288,18 @@ def answer_renewal(prescription_id: str):
         request_id=g.request_id,
     )
     return jsonify(render.renewal(declined))
+
+
+def _created(submission: prescriptions.Submission):
+    """201 with the prescription, once its work is pushed to the queue (or left to the
+    sweep when the push fails); a replayed retry says so."""
+    if submission.work is not None:
+        outbox.send_committed(database.session, queue.sender(current_app), submission.work)
+    response = jsonify(submission.body)
+    response.status_code = 201
+    response.headers["Location"] = url_for(
+        "api.get_prescription", prescription_id=submission.prescription_uid
+    )
+    if submission.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
