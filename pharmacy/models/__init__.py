@@ -2,6 +2,7 @@
 
 from . import lookups  # noqa: F401  (indexes the dashboard reads by)
 from .base import Base, utcnow
+from .clarifications import Clarification, PrescriptionVersion
 from .clinics import ApiKey, Clinic
 from .compounding import CompoundingRecord
 from .drug_data import DrugDataVersion
@@ -21,6 +22,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Clarification",
     "Clinic",
     "CompoundingRecord",
     "DirectionStep",
@@ -37,6 +39,7 @@ __all__ = [
     "Prescription",
     "PriceLine",
     "PriceList",
+    "PrescriptionVersion",
     "RenewalRequest",
     "Setting",
     "StatusChange",
