@@ -80,6 +80,18 @@ def plain(value: Any) -> Any:
     return value
 
 
+def exact(value: Any) -> Any:
+    """A stored body (floats, as `plain` left them) with its numbers exact again, as
+    `read_json` gives them, to be read by the same rules."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [exact(item) for item in value]
+    return value
+
+
 def canonical(value: Any) -> bytes:
     """One byte string per meaning, so a retried body matches its first sending."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()

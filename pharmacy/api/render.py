@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pharmacy.services.reads.clinic_orders import ClinicOrder
+from pharmacy.services.reads.clinic_orders import ClinicOrder, Question
 from pharmacy.services.reads.fills import FillShown
 from pharmacy.services.reads.renewals import Renewal
 
@@ -73,8 +73,20 @@ def prescription(p: ClinicOrder) -> dict[str, Any]:
         "auto_refill": p.auto_refill,
         "fills": [_fill(fill) for fill in p.fills],
         "renews": str(p.renews) if p.renews else None,
+        "version": p.version,
+        "question": _question(p.question) if p.question else None,
         "created_at": p.created_at.isoformat(),
         "updated_at": p.updated_at.isoformat(),
+    }
+
+
+def _question(q: Question) -> dict[str, Any]:
+    return {
+        "question": q.question,
+        "asked_at": q.asked_at.isoformat(),
+        "state": q.state,
+        "answer": q.answer,
+        "answered_at": q.answered_at.isoformat() if q.answered_at else None,
     }
 
 

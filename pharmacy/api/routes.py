@@ -9,15 +9,17 @@ from flask import current_app, g, jsonify, request, url_for
 from pydantic import ValidationError
 
 from pharmacy.clock import pharmacy_today
+from pharmacy.domain.prescription import PrescriptionOrder, Problem
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
 from pharmacy.queue import queue
+from pharmacy.services import Invalid
 from pharmacy.services.intake import prescriptions, renewals
 from pharmacy.services.reads import clinic_orders
 from pharmacy.services.records import outbox
 
 from . import blueprint, render
-from .body import canonical, plain, read_json
+from .body import canonical, exact, plain, read_json
 from .errors import ApiError, validation_details
 from .examples import EXAMPLE_PRESCRIPTION
 from .openapi import BODY_TOO_LARGE, operation
@@ -27,6 +29,7 @@ from .schemas import (
     PER_PAGE_DEFAULT,
     PER_PAGE_MAX,
     CancelIn,
+    ClarificationIn,
     ListQuery,
     PrescriptionIn,
     PrescriptionOut,
@@ -288,6 +291,56 @@ def answer_renewal(prescription_id: str):
         request_id=g.request_id,
     )
     return jsonify(render.renewal(declined))
+
+
+@blueprint.post("/prescriptions/<prescription_id>/clarification")
+@operation(
+    "answerClarification",
+    "Answer the pharmacist's question, with any changes to the prescription",
+    path=PrescriptionPath,
+    headers=SubmitHeaders,
+    json=ClarificationIn,
+    answers={
+        201: (PrescriptionOut, "Answered: the prescription is worked again as a new fill"),
+        400: "The body is not valid JSON",
+        404: "Not one of this clinic's prescriptions",
+        409: "error not_awaiting_prescriber: no question waits for an answer; or the "
+        "Idempotency-Key was used with another request",
+        413: BODY_TOO_LARGE,
+        415: "The body is not application/json",
+        422: "The answer or the changed prescription breaks a rule; details name fields "
+        "under changes.",
+    },
+)
+def answer_clarification(prescription_id: str):
+    payload = read_json()
+    body = _validated(ClarificationIn, payload)
+    uid = _uid(prescription_id)
+    claim = _idempotency({"answer_to": str(uid), "body": payload})
+    submission = prescriptions.answer_question(
+        database.session,
+        g.clinic_id,
+        g.actor,
+        uid,
+        answer=body.answer,
+        changes=plain(body.changes or {}),
+        read_order=_changed_order,
+        today=pharmacy_today(current_app.config),
+        render=render.prescription,
+        idempotency=claim,
+        request_id=g.request_id,
+        sending_now=True,
+    )
+    return _created(submission)
+
+
+def _changed_order(body: dict) -> PrescriptionOrder:
+    """A prescription changed by the clinic's answer, read by the rules of a new one."""
+    try:
+        return PrescriptionIn.model_validate(exact(body)).to_order()
+    except ValidationError as error:
+        problems = [Problem(d["field"], d["message"]) for d in validation_details(error)]
+        raise Invalid(problems) from None
 
 
 def _created(submission: prescriptions.Submission):

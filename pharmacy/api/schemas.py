@@ -407,6 +407,16 @@ class RefillIn(Closed):
     """A refill asks for nothing but itself: the next fill of the prescription."""
 
 
+class ClarificationIn(Closed):
+    """The prescriber's answer to the pharmacist's question, and any changes to the
+    prescription: fields of a submitted prescription, nested as at submit, laid over
+    the version in force and checked by every rule of a new one. The patient's name
+    and birth date, the prescriber's NPI and `renews` cannot change."""
+
+    answer: _text(2000, multiline=True)
+    changes: dict[str, Any] | None = None
+
+
 class RenewalIn(Closed):
     """The prescriber's answer to the pharmacy's renewal request. Only a decline is
     sent here: a renewal is a new prescription sent with `renews`."""
@@ -455,12 +465,23 @@ class StatusChangeOut(BaseModel):
 class FillOut(BaseModel):
     number: int = Field(description="0 for the original fill, then 1, 2... in the order made")
     refill: int = Field(description="which refill it is: 0 for the original fill")
-    status: Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
+    status: Literal[(*(s.value for s in Status), "replaced")] = Field(  # type: ignore[valid-type]
+        description="replaced: the prescriber answered a question about this fill, and "
+        "the next fill (same refill) is the prescription worked again"
+    )
     quantity: QuantityOut | None
     beyond_use_date: str | None
     price: PriceOut | None
     dispensed_on: str | None
     shipment: dict[str, Any] | None
+
+
+class QuestionOut(BaseModel):
+    question: str
+    asked_at: str
+    state: Literal["asked", "answered"]
+    answer: str | None
+    answered_at: str | None
 
 
 class PrescriptionOut(BaseModel):
@@ -485,6 +506,10 @@ class PrescriptionOut(BaseModel):
     auto_refill: bool
     fills: list[FillOut]
     renews: str | None
+    version: int = Field(description="1 as sent; each answer that changes it adds one")
+    question: QuestionOut | None = Field(
+        description="The pharmacist's latest question to the prescriber, if any"
+    )
     created_at: str
     updated_at: str
 

@@ -36,6 +36,7 @@ DONE = {
     Action.DISPENSE: "Rx {rx} dispensed.",
     Action.CANCEL: "Rx {rx} cancelled.",
     Action.REFILL: "Refill started: Rx {rx} is received and will be worked as a new fill.",
+    Action.ASK_PRESCRIBER: "Question sent: Rx {rx} waits for the prescriber's answer.",
 }
 
 
@@ -71,6 +72,12 @@ def reject(rx_number: int):
 @allow_action(Action.CANCEL)
 def cancel(rx_number: int):
     return _with_reason(Action.CANCEL, rx_number, act.cancel)
+
+
+@blueprint.post(RX + "/ask-prescriber")
+@allow_action(Action.ASK_PRESCRIBER)
+def ask_prescriber(rx_number: int):
+    return _with_reason(Action.ASK_PRESCRIBER, rx_number, act.ask_prescriber)
 
 
 @blueprint.post(RX + "/verify")

@@ -17,6 +17,8 @@ from . import blueprint
 STATUS_LABELS = {
     "received": "Received",
     "on_hold": "On hold",
+    "awaiting_prescriber": "Awaiting prescriber",
+    "replaced": "Replaced by the answer",
     "ready": "Ready",
     "compounded": "Compounded",
     "verified": "Verified",
@@ -29,6 +31,7 @@ STATUS_LABELS = {
 ACTION_LABELS = {
     "override": "Override hold",
     "reject": "Reject",
+    "ask_prescriber": "Ask the prescriber",
     "record_compounding": "Record compounding",
     "verify": "Verify",
     "dispense": "Dispense",

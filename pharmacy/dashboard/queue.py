@@ -25,7 +25,7 @@ from pharmacy.services.reads.work_queue import VIEWS, Cursor, Search
 from . import blueprint
 from .roles import EVERYONE, PHARMACY_STAFF, allow, role, staff
 
-TABS = ("open", "on_hold", "ready", "compounded", "verified", "received")
+TABS = ("open", "on_hold", "awaiting_prescriber", "ready", "compounded", "verified", "received")
 CLOSED_TABS = ("dispensed", "rejected", "cancelled", "all")
 MAX_QUERY_CHARS = 100
 

@@ -23,6 +23,9 @@ class Status(enum.StrEnum):
     RECEIVED = "received"  # stored, not yet worked
     READY = "ready"  # worksheet and price done, waiting to be compounded
     ON_HOLD = "on_hold"  # an alert needs a pharmacist
+    # A pharmacist asked the prescriber a question; the clinic's answer starts the fill
+    # again (`Action.ANSWER`).
+    AWAITING_PRESCRIBER = "awaiting_prescriber"
     COMPOUNDED = "compounded"
     VERIFIED = "verified"
     DISPENSED = "dispensed"
@@ -41,9 +44,23 @@ FIRST = Status.RECEIVED
 
 ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.READY, Status.ON_HOLD, Status.CANCELLED}),
-    Status.ON_HOLD: frozenset({Status.READY, Status.REJECTED, Status.CANCELLED}),
-    # A pharmacist may refuse a ready order too (a problem screening could not see).
-    Status.READY: frozenset({Status.COMPOUNDED, Status.ON_HOLD, Status.REJECTED, Status.CANCELLED}),
+    Status.ON_HOLD: frozenset(
+        {Status.READY, Status.AWAITING_PRESCRIBER, Status.REJECTED, Status.CANCELLED}
+    ),
+    # A pharmacist may refuse a ready order too (a problem screening could not see), or
+    # ask its prescriber first.
+    Status.READY: frozenset(
+        {
+            Status.COMPOUNDED,
+            Status.ON_HOLD,
+            Status.AWAITING_PRESCRIBER,
+            Status.REJECTED,
+            Status.CANCELLED,
+        }
+    ),
+    # The answer starts the next fill (a new fill, from none); no answer coming, the
+    # pharmacist rejects it or the clinic cancels it.
+    Status.AWAITING_PRESCRIBER: frozenset({Status.REJECTED, Status.CANCELLED}),
     Status.COMPOUNDED: frozenset({Status.VERIFIED, Status.READY, Status.CANCELLED}),
     Status.VERIFIED: frozenset({Status.DISPENSED, Status.CANCELLED}),
     Status.DISPENSED: frozenset(),
@@ -64,8 +81,8 @@ WORKER = "worker"
 
 
 class Action(enum.StrEnum):
-    """What a person does to an order: the dashboard's buttons, and the clinic's cancel
-    and refill."""
+    """What a person does to an order: the dashboard's buttons, and the clinic's cancel,
+    refill and answer."""
 
     OVERRIDE = "override"
     REJECT = "reject"
@@ -74,6 +91,8 @@ class Action(enum.StrEnum):
     DISPENSE = "dispense"
     CANCEL = "cancel"
     REFILL = "refill"
+    ASK_PRESCRIBER = "ask_prescriber"
+    ANSWER = "answer"
 
 
 @dataclass(frozen=True)
@@ -102,10 +121,28 @@ ACTIONS: dict[Action, Rule] = {
     ),
     Action.REJECT: Rule(
         ("pharmacist",),
-        frozenset({Status.ON_HOLD, Status.READY}),
+        frozenset({Status.ON_HOLD, Status.READY, Status.AWAITING_PRESCRIBER}),
         Status.REJECTED,
         "reject an order",
-        "only an order on hold or ready can be rejected",
+        "only an order on hold, ready or awaiting its prescriber can be rejected",
+    ),
+    # Before anything is made: a question about a compounded batch is a verification's.
+    Action.ASK_PRESCRIBER: Rule(
+        ("pharmacist",),
+        frozenset({Status.ON_HOLD, Status.READY}),
+        Status.AWAITING_PRESCRIBER,
+        "ask the prescriber a question",
+        "only an order on hold or ready can be asked about",
+    ),
+    # The clinic answers through the API, with changes or without; the fill asked about
+    # stays as it was and the answer is screened and worked as the next fill.
+    Action.ANSWER: Rule(
+        (CLINIC,),
+        frozenset({Status.AWAITING_PRESCRIBER}),
+        FIRST,
+        "answer the pharmacist's question",
+        "the pharmacy is waiting for no answer about it",
+        new_fill=True,
     ),
     Action.RECORD_COMPOUNDING: Rule(
         ("technician", "pharmacist"),
@@ -163,6 +200,7 @@ PRINTABLE = frozenset({Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.
 NOT_PRINTABLE_BECAUSE = {
     Status.RECEIVED: "it has not been worked yet (no worksheet, BUD or price)",
     Status.ON_HOLD: "it is on hold until a pharmacist resolves its alerts",
+    Status.AWAITING_PRESCRIBER: "it waits for the prescriber's answer to the pharmacist's question",
 }
 
 

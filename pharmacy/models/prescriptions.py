@@ -11,6 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Identity, Index, Numeric, String, Text,
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from .base import Base, utcnow
+from .clarifications import Clarification, PrescriptionVersion
 from .clinics import Clinic
 from .compounding import CompoundingRecord
 from .fills import Fill
@@ -45,7 +46,9 @@ class Prescription(Base):
     written_on: Mapped[date]
     diagnosis: Mapped[str | None] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text)
-    # The order exactly as the clinic sent it: the legal record of what was received.
+    # The order as the clinic sent it: the legal record of what was received. A
+    # prescriber's answer that changed it leaves its latest version here; every version
+    # is kept in `prescription_versions`.
     as_sent: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The lists this order is screened on: those sent with it, or, for a list it left
     # out (named in `lists_on_record`), the patient's list on record when it came. A
@@ -82,6 +85,13 @@ class Prescription(Base):
         order_by="StatusChange.id", cascade="all, delete-orphan"
     )
     fills: Mapped[list[Fill]] = relationship(order_by="Fill.number", viewonly=True)
+    # The pharmacist's questions to the prescriber, and the versions answers made.
+    clarifications: Mapped[list[Clarification]] = relationship(
+        order_by="Clarification.id", viewonly=True
+    )
+    versions: Mapped[list[PrescriptionVersion]] = relationship(
+        order_by="PrescriptionVersion.number", viewonly=True
+    )
     renews: Mapped[Prescription | None] = relationship(
         remote_side="Prescription.id", foreign_keys="Prescription.renews_id", viewonly=True
     )
@@ -105,6 +115,16 @@ class Prescription(Base):
     @property
     def rx_number(self) -> str:
         return str(self.id)
+
+    @property
+    def version(self) -> int:
+        """The version in force: 1 until an answer changed it (loads `versions`)."""
+        return self.versions[-1].number if self.versions else 1
+
+    @property
+    def question(self) -> Clarification | None:
+        """The latest question to the prescriber (loads `clarifications`)."""
+        return self.clarifications[-1] if self.clarifications else None
 
 
 def in_current_fill(record, prescription_id):

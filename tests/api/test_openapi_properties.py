@@ -21,6 +21,7 @@ def test_the_document_is_served_and_names_every_operation(client):
         "refillPrescription",
         "cancelPrescription",
         "answerRenewal",
+        "answerClarification",
     }
     strength = served["components"]["schemas"]["MedicationIn"]["properties"]["strength_mg"]
     assert (strength["minimum"], strength["maximum"]) == (0.5, 4.5)

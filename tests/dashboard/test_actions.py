@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from pharmacy.domain.labeling import OPIOID_WARNING
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import Status, roles_for
 from pharmacy.extensions import database
 from pharmacy.models import ROLES, Alert, CompoundingRecord, Prescription
 from pharmacy.services.counter.access import ACTION_STATES, ROLE_ACTIONS, Action
@@ -27,12 +27,15 @@ ROUTES = {
     Action.DISPENSE: "dispense",
     Action.CANCEL: "cancel",
     Action.REFILL: "refill",
+    Action.ASK_PRESCRIBER: "ask-prescriber",
 }
+# The clinic's answer is the API's (tests/api/test_clarification.py): no page has it.
+STAFF_ACTIONS = [action for action in Action if roles_for(action)]
 ACCOUNT_FOR_ROLE = {"technician": "technician", "pharmacist": "pharmacist", "admin": "admin"}
 
 
 def form_for(action: Action, pharmacy, rx: int) -> dict:
-    if action in (Action.OVERRIDE, Action.REJECT, Action.CANCEL):
+    if action in (Action.OVERRIDE, Action.REJECT, Action.ASK_PRESCRIBER, Action.CANCEL):
         return {"reason": REASON}
     if action is Action.RECORD_COMPOUNDING and pharmacy.status(rx) == Status.READY:
         return pharmacy.compounding_form(rx)
@@ -184,7 +187,10 @@ def test_the_pharmacist_who_compounded_may_not_verify(desk, accounts, pharmacy):
 # --- refusals by role ------------------------------------------------------------------------
 
 ROLE_REFUSALS = [
-    (action, role) for action in Action for role in ROLES if action.value not in ROLE_ACTIONS[role]
+    (action, role)
+    for action in STAFF_ACTIONS
+    for role in ROLES
+    if action.value not in ROLE_ACTIONS[role]
 ]
 ALLOWED_FROM = {
     Action.OVERRIDE: Status.ON_HOLD,
@@ -194,13 +200,14 @@ ALLOWED_FROM = {
     Action.DISPENSE: Status.VERIFIED,
     Action.CANCEL: Status.READY,
     Action.REFILL: Status.DISPENSED,
+    Action.ASK_PRESCRIBER: Status.READY,
 }
 
 
 def test_the_matrix_is_the_one_the_pharmacy_agreed():
     assert {role: sorted(actions) for role, actions in ROLE_ACTIONS.items()} == {
         "technician": ["dispense", "record_compounding", "refill"],
-        "pharmacist": sorted(a.value for a in Action),
+        "pharmacist": sorted(a.value for a in STAFF_ACTIONS),
         "admin": ["cancel"],
     }
 
@@ -223,7 +230,7 @@ def test_an_action_the_role_may_not_take_is_refused_403_and_changes_nothing(
 # A refill's refusals are the contract's, in its own words (tests/dashboard/test_refills.py).
 STATE_REFUSALS = [
     (action, status)
-    for action in Action
+    for action in STAFF_ACTIONS
     for status in Status
     if status not in ACTION_STATES[action] and action is not Action.REFILL
 ]

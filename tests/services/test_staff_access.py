@@ -27,10 +27,12 @@ def order(status: str, *, worksheet: bool = True, refill: int = 0) -> Prescripti
         (PHARMACIST, "received", ["cancel"]),
         (TECHNICIAN, "received", []),
         (ADMIN, "received", ["cancel"]),
-        (PHARMACIST, "on_hold", ["override", "reject", "cancel"]),
+        (PHARMACIST, "on_hold", ["override", "reject", "cancel", "ask_prescriber"]),
         (TECHNICIAN, "on_hold", []),
         (ADMIN, "on_hold", ["cancel"]),
-        (PHARMACIST, "ready", ["reject", "record_compounding", "cancel"]),
+        (PHARMACIST, "ready", ["reject", "record_compounding", "cancel", "ask_prescriber"]),
+        (PHARMACIST, "awaiting_prescriber", ["reject", "cancel"]),
+        (TECHNICIAN, "awaiting_prescriber", []),
         (TECHNICIAN, "ready", ["record_compounding"]),
         (ADMIN, "ready", ["cancel"]),
         (PHARMACIST, "compounded", ["verify", "cancel"]),
@@ -62,6 +64,7 @@ def test_an_order_held_without_a_worksheet_offers_no_override():
     assert allowed_actions(PHARMACIST, order("on_hold", worksheet=False), None) == [
         "reject",
         "cancel",
+        "ask_prescriber",
     ]
 
 

@@ -24,12 +24,21 @@ from pharmacy.services.counter.actions import (
 from tests.support.orders import OPIOID, REASON
 
 ROLES = ("technician", "pharmacist", "admin")
-ACTIONS = ("override", "reject", "record_compounding", "verify", "dispense", "cancel")
+ACTIONS = (
+    "override",
+    "reject",
+    "ask_prescriber",
+    "record_compounding",
+    "verify",
+    "dispense",
+    "cancel",
+)
 
 # Who may do what, as the pharmacy runs it.
 MAY = {
     "override": {"pharmacist"},
     "reject": {"pharmacist"},
+    "ask_prescriber": {"pharmacist"},
     "record_compounding": {"technician", "pharmacist"},
     "verify": {"pharmacist"},
     "dispense": {"technician", "pharmacist"},
@@ -39,17 +48,21 @@ MAY = {
 # The states each action starts from, and where it leaves the order.
 STARTS_FROM = {
     "override": {"on_hold"},
-    "reject": {"on_hold", "ready"},
+    "reject": {"on_hold", "ready", "awaiting_prescriber"},
+    "ask_prescriber": {"on_hold", "ready"},
     "record_compounding": {"ready"},
     "verify": {"compounded"},
     "dispense": {"verified"},
-    "cancel": {"received", "on_hold", "ready", "compounded", "verified"},
+    "cancel": {"received", "on_hold", "awaiting_prescriber", "ready", "compounded", "verified"},
+    # The clinic's answer, through the API (tests/api/test_clarification.py).
+    "answer": {"awaiting_prescriber"},
     # A refill starts the next fill (tests/services/test_counter_refills.py).
     "refill": {"dispensed", "cancelled"},
 }
 ENDS_IN = {
     "override": "ready",
     "reject": "rejected",
+    "ask_prescriber": "awaiting_prescriber",
     "record_compounding": "compounded",
     "verify": "verified",
     "dispense": "dispensed",
@@ -150,7 +163,7 @@ def test_an_action_is_refused_in_a_state_it_does_not_start_from(counter, order_i
 
 
 def _arguments(counter, action: str) -> tuple:
-    if action in ("override", "reject", "cancel"):
+    if action in ("override", "reject", "ask_prescriber", "cancel"):
         return (REASON,)
     if action == "record_compounding":
         return (counter.entry(counter.ready()),)  # a valid entry, for another order

@@ -45,6 +45,7 @@ from pharmacy.services import SYSTEM, worker
 from pharmacy.services.counter import actions as staff_actions
 from pharmacy.services.counter import printing
 from pharmacy.services.counter.actions import Staff
+from pharmacy.services.intake.clarifications import ANSWERED
 from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
 from pharmacy.services.intake.refills import start_refill
 from pharmacy.services.unit_of_work import unit_of_work
@@ -76,6 +77,9 @@ SHELF = {
     "amber_bottle": "10000",
 }
 LONG_AFTER = timedelta(days=20 * 365)
+# The audit events that start a prescription's next fill.
+FILL_STARTED = (REFILL_REQUESTED, ANSWERED)
+QUESTION = "Is the patient still taking the Percocet? If so, please confirm the dose."
 
 
 # --- the payload -------------------------------------------------------------------------
@@ -258,6 +262,8 @@ class Orders:
         elif status is Status.REJECTED:
             rx = self.held()
             self.call("reject", "pharmacist", rx, self.reason)
+        elif status is Status.AWAITING_PRESCRIBER:
+            rx = self.asked(self.ready())
         else:
             rx = self.ready()
             self.call("cancel", self.canceller, rx, self.reason)
@@ -399,11 +405,27 @@ class Orders:
 
     def act(self, action: str, who: str, rx: int) -> Any:
         """`action` with what it needs: a reason, or the entry of the planned batch."""
-        if action in ("override", "reject", "cancel"):
+        if action in ("override", "reject", "ask_prescriber", "cancel"):
             return self.call(action, who, rx, self.reason)
         if action == "record_compounding":
             return self.call(action, who, rx, self.entry(rx))
         return self.call(action, who, rx)
+
+    def asked(self, rx: int, question: str = QUESTION) -> int:
+        """A pharmacist asks the prescriber about `rx` (on hold or ready)."""
+        self.call("ask_prescriber", "pharmacist", rx, question)
+        assert self.status(rx) == Status.AWAITING_PRESCRIBER
+        return rx
+
+    def answer(self, rx: int, answer: str = "Stopped it last month.", clinic=None, **body: Any):
+        """The clinic's answer to the question about `rx` (`body` takes `changes`, or
+        replaces the whole body with `json=`); the API's response."""
+        with self.app.app_context():
+            uid = database.session.scalar(select(Prescription.uid).where(Prescription.id == rx))
+        payload = body.pop("json", {"answer": answer, **body})
+        return self.client.post(
+            f"{URL}/{uid}/clarification", headers=(clinic or self.clinic).headers, json=payload
+        )
 
     def label_printed(self, rx: int) -> None:
         """The label of the fill in progress is printed, as it must be before the fill is
@@ -415,9 +437,8 @@ class Orders:
                 .where(AuditEvent.prescription_id == rx)
                 .order_by(AuditEvent.id.desc())
             ).all()
-            this_fill = (
-                trail[: trail.index(REFILL_REQUESTED)] if REFILL_REQUESTED in trail else trail
-            )
+            starts = [i for i, action in enumerate(trail) if action in FILL_STARTED]
+            this_fill = trail[: starts[0]] if starts else trail
             if "label.printed" not in this_fill:
                 order = session.get(Prescription, rx)
                 printing.record_print(session, SYSTEM, "label", [order], stock="test")

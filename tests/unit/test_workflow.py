@@ -50,8 +50,36 @@ def test_every_move_of_an_action_is_a_move_the_workflow_allows(action):
         assert move(status, action) == Move(status, rule.to)
 
 
-def test_only_a_refill_starts_a_new_fill():
-    assert [action for action in Action if ACTIONS[action].new_fill] == [Action.REFILL]
+def test_only_a_refill_and_the_prescribers_answer_start_a_new_fill():
+    assert [action for action in Action if ACTIONS[action].new_fill] == [
+        Action.REFILL,
+        Action.ANSWER,
+    ]
+
+
+def test_a_question_waits_for_the_clinic_whose_answer_starts_the_fill_again():
+    for status in (Status.ON_HOLD, Status.READY):
+        assert move(status, Action.ASK_PRESCRIBER, by="pharmacist") == Move(
+            status, Status.AWAITING_PRESCRIBER
+        )
+    with pytest.raises(NotTheirs):
+        move(Status.READY, Action.ASK_PRESCRIBER, by="technician")
+    with pytest.raises(WrongState):
+        move(Status.COMPOUNDED, Action.ASK_PRESCRIBER, by="pharmacist")
+    # Only the clinic answers; the fill asked about stays as it was.
+    assert move(Status.AWAITING_PRESCRIBER, Action.ANSWER, by=CLINIC) == Move(None, FIRST)
+    with pytest.raises(NotTheirs):
+        move(Status.AWAITING_PRESCRIBER, Action.ANSWER, by="pharmacist")
+    with pytest.raises(WrongState):
+        move(Status.READY, Action.ANSWER, by=CLINIC)
+    # No answer coming, the pharmacist rejects it or anyone who may cancels it.
+    assert move(Status.AWAITING_PRESCRIBER, Action.REJECT, by="pharmacist").to_status == (
+        Status.REJECTED
+    )
+    assert move(Status.AWAITING_PRESCRIBER, Action.CANCEL, by=CLINIC).to_status == (
+        Status.CANCELLED
+    )
+    assert why_not_printable(Status.AWAITING_PRESCRIBER) is not None
 
 
 @pytest.mark.parametrize("status", [Status.DISPENSED, Status.CANCELLED], ids=str)
@@ -90,9 +118,11 @@ def test_an_admin_may_not_start_a_refill():
     )
 
 
-def test_every_action_is_in_the_table_and_some_staff_role_may_take_it():
+def test_every_action_is_in_the_table_and_someone_may_take_it():
     assert set(ACTIONS) == set(Action)
-    assert all(roles_for(action) for action in Action)
+    # The clinic's answer is the one action no staff role takes.
+    assert [action for action in Action if not roles_for(action)] == [Action.ANSWER]
+    assert all(ACTIONS[action].who for action in Action)
 
 
 def test_the_worker_moves_a_received_order_to_ready_or_on_hold():
@@ -136,6 +166,7 @@ def test_open_and_closed_split_the_states():
         Status.RECEIVED,
         Status.READY,
         Status.ON_HOLD,
+        Status.AWAITING_PRESCRIBER,
         Status.COMPOUNDED,
         Status.VERIFIED,
     }
@@ -177,8 +208,12 @@ def test_the_clinic_is_refused_in_its_own_words():
     assert refused.value.message == "the prescription is already dispensed"
 
 
-def test_the_clinic_may_only_cancel_and_ask_for_a_refill():
-    assert [action for action in Action if may(CLINIC, action)] == [Action.CANCEL, Action.REFILL]
+def test_the_clinic_may_only_cancel_ask_for_a_refill_and_answer_a_question():
+    assert [action for action in Action if may(CLINIC, action)] == [
+        Action.CANCEL,
+        Action.REFILL,
+        Action.ANSWER,
+    ]
     for action in Action:
         if not may(CLINIC, action):
             with pytest.raises(NotTheirs):

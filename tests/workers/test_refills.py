@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pharmacy.domain.prescription import DirectionStep
 from pharmacy.domain.workflow import Status
-from tests.support.orders import URL, Orders
+from tests.support.orders import OPIOID, URL, Orders
 from tests.support.staff import created_staff
 from tests.support.waiting import wait_for
 
@@ -60,3 +60,44 @@ def test_a_refill_sent_through_the_api_is_worked_to_ready_at_its_own_dose(
         (None, "received"),
         ("received", "ready"),
     ]
+
+
+def test_a_clarification_with_a_changed_strength_is_worked_again_by_the_worker(
+    pharmacy_on, machine_redis
+):
+    pharmacy = pharmacy_on(machine_redis)
+    pharmacy.worker()
+    orders = Orders(pharmacy.app, created_staff(pharmacy.app), patients="Workerasked")
+    rx = orders.submit(medications=[OPIOID])
+    held = worked_by_the_worker(orders, rx)
+    assert held["status"] == "on_hold"
+    orders.asked(rx)
+
+    response = orders.answer(
+        rx,
+        "Percocet stopped; and please make it 3 mg.",
+        changes={
+            "medication": {"strength_mg": 3},
+            "directions": {"steps": [{"dose_mg": 3, "days": 30}]},
+            "patient": {"medications": ["levothyroxine 50 mcg daily"]},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    again = worked_by_the_worker(orders, rx)
+
+    assert again["status"] == "ready"
+    assert again["version"] == 2
+    assert again["alerts"] == []
+    assert again["quantity"] == {"value": "30", "unit": "capsule"}  # one 3 mg a day
+    assert orders.label_facts(rx).strength_mg == Decimal(3)
+    assert [(f["number"], f["refill"], f["status"]) for f in again["fills"]] == [
+        (0, 0, "replaced"),
+        (1, 0, "ready"),
+    ]
+    history = orders.fill_records(rx)
+    assert [after for _, _, after in history[0]["status_history"]] == [
+        "received",
+        "on_hold",
+        "awaiting_prescriber",
+    ]
+    assert [after for _, _, after in history[1]["status_history"]] == ["received", "ready"]

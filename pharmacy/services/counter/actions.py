@@ -53,6 +53,8 @@ from pharmacy.services.counter.compounding import (
     verifier_may_be_compounder,
     verify,
 )
+from pharmacy.services.counter.questions import ask_prescriber
+from pharmacy.services.intake.clarifications import ANSWERED
 from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
@@ -66,6 +68,7 @@ __all__ = [
     "Forbidden",
     "Staff",
     "allowed_actions",
+    "ask_prescriber",
     "cancel",
     "dispense",
     "override",
@@ -248,14 +251,15 @@ def _label_printed(session: Session, prescription: Prescription) -> bool:
     """Whether a label of the fill in progress was printed (each print is an audit
     event): one printed for an earlier fill says another fill's number and dates.
 
-    The fill in progress is the last one asked for, so its label is a print after the
-    last refill request in the order's trail. The trail's order, not the clocks: a fill
+    The fill in progress is the last one started, so its label is a print after the
+    last refill request or prescriber's answer in the order's trail (a label printed
+    before a question may show what the answer changed). The trail's order, not the clocks: a fill
     row's time is the database's (to the second on SQLite), a print's the app's."""
     last_asked = (
         select(func.coalesce(func.max(AuditEvent.id), 0))
         .where(
             AuditEvent.prescription_id == prescription.id,
-            AuditEvent.action == REFILL_REQUESTED,
+            AuditEvent.action.in_((REFILL_REQUESTED, ANSWERED)),
         )
         .scalar_subquery()
     )

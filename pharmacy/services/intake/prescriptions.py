@@ -23,7 +23,7 @@ from pharmacy.domain.prescription import PrescriptionOrder, prescription_problem
 from pharmacy.domain.workflow import Action, Status
 from pharmacy.models import IdempotencyKey, OutboxMessage, Prescription
 from pharmacy.services import Actor, Conflict, Invalid, NotFound
-from pharmacy.services.intake import received_rows, refills, renewals
+from pharmacy.services.intake import clarifications, received_rows, refills, renewals
 from pharmacy.services.reads.clinic_orders import ClinicOrder, for_clinic
 from pharmacy.services.records import outbox, trail
 from pharmacy.services.unit_of_work import unit_of_work
@@ -100,15 +100,7 @@ def submit(
             _link(session, stored.prescription_id, order, renewed, actor, request_id)
         work.payload = {"prescription_id": stored.prescription_id}
         body = render(_shown(stored, uid, order, as_sent))
-        if idempotency is not None:
-            session.execute(
-                update(IdempotencyKey)
-                .where(
-                    IdempotencyKey.clinic_id == clinic_id,
-                    IdempotencyKey.key == idempotency.key,
-                )
-                .values(prescription_id=stored.prescription_id, response_body=body)
-            )
+        _remember(session, clinic_id, idempotency, stored.prescription_id, body)
     return Submission(str(uid), body, work=work)
 
 
@@ -183,13 +175,7 @@ def cancel(
     staff's role check and written reason. Cancelling a cancelled order changes nothing:
     the clinic gets the order as it is, so a retried request is harmless."""
     with unit_of_work(session):
-        prescription = session.scalar(
-            select(Prescription)
-            .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
-            .with_for_update()
-        )
-        if prescription is None:
-            raise NotFound("no such prescription for this clinic")
+        prescription = _locked(session, clinic_id, uid)
         if prescription.status != Status.CANCELLED:
             try:
                 change = workflow.move(prescription.status, Action.CANCEL, by=workflow.CLINIC)
@@ -235,18 +221,8 @@ def refill(
 ) -> Submission:
     """Start the next fill of one of the clinic's prescriptions (`refills.start_refill`).
     A refusal is a Conflict with the contract's code; a too-soon one says from when."""
-    with unit_of_work(session):
-        if idempotency is not None:
-            earlier = _claim(session, clinic_id, idempotency)
-            if earlier is not None:
-                return earlier
-        prescription = session.scalar(
-            select(Prescription)
-            .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
-            .with_for_update()
-        )
-        if prescription is None:
-            raise NotFound("no such prescription for this clinic")
+
+    def start(prescription: Prescription) -> OutboxMessage:
         try:
             started = refills.start_refill(
                 session,
@@ -260,14 +236,92 @@ def refill(
         except refills.RefillRefused as refused:
             extra = {"earliest_on": refused.earliest_on.isoformat()} if refused.earliest_on else {}
             raise Conflict(refused.code, refused.message, extra) from None
-        body = render(for_clinic(session, clinic_id, uid))
+        return started.work
+
+    return _next_fill(session, clinic_id, uid, start, render=render, idempotency=idempotency)
+
+
+def answer_question(
+    session: Session,
+    clinic_id: int,
+    actor: Actor,
+    uid: uuid.UUID,
+    *,
+    answer: str,
+    changes: dict[str, Any],
+    read_order: clarifications.ReadOrder,
+    today: date,
+    render: Render,
+    idempotency: IdempotencyClaim | None = None,
+    request_id: str | None = None,
+    sending_now: bool = False,
+) -> Submission:
+    """The clinic answers the pharmacist's question about one of its prescriptions,
+    with changes or without (`clarifications.take_answer`): the order is worked again as
+    a new fill."""
+
+    def start(prescription: Prescription) -> OutboxMessage:
+        answered = clarifications.take_answer(
+            session,
+            prescription,
+            actor,
+            answer=answer,
+            changes=changes,
+            read_order=read_order,
+            today=today,
+            request_id=request_id,
+            sending_now=sending_now,
+        )
+        return answered.work
+
+    return _next_fill(session, clinic_id, uid, start, render=render, idempotency=idempotency)
+
+
+def _next_fill(
+    session: Session,
+    clinic_id: int,
+    uid: uuid.UUID,
+    start: Callable[[Prescription], OutboxMessage],
+    *,
+    render: Render,
+    idempotency: IdempotencyClaim | None,
+) -> Submission:
+    """A clinic's request that starts a prescription's next fill (`start`, given it
+    locked), in one unit of work, answered as a retry under the same key is."""
+    with unit_of_work(session):
         if idempotency is not None:
-            session.execute(
-                update(IdempotencyKey)
-                .where(
-                    IdempotencyKey.clinic_id == clinic_id,
-                    IdempotencyKey.key == idempotency.key,
-                )
-                .values(prescription_id=prescription.id, response_body=body)
-            )
-    return Submission(str(uid), body, work=started.work)
+            earlier = _claim(session, clinic_id, idempotency)
+            if earlier is not None:
+                return earlier
+        prescription = _locked(session, clinic_id, uid)
+        work = start(prescription)
+        body = render(for_clinic(session, clinic_id, uid))
+        _remember(session, clinic_id, idempotency, prescription.id, body)
+    return Submission(str(uid), body, work=work)
+
+
+def _locked(session: Session, clinic_id: int, uid: uuid.UUID) -> Prescription:
+    prescription = session.scalar(
+        select(Prescription)
+        .where(Prescription.uid == uid, Prescription.clinic_id == clinic_id)
+        .with_for_update()
+    )
+    if prescription is None:
+        raise NotFound("no such prescription for this clinic")
+    return prescription
+
+
+def _remember(
+    session: Session,
+    clinic_id: int,
+    idempotency: IdempotencyClaim | None,
+    prescription_id: int,
+    body: dict[str, Any],
+) -> None:
+    """The answer a retry under the same Idempotency-Key gets back."""
+    if idempotency is not None:
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.clinic_id == clinic_id, IdempotencyKey.key == idempotency.key)
+            .values(prescription_id=prescription_id, response_body=body)
+        )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -66,22 +67,17 @@ def start_refill(
     )
     if refusal is not None:
         raise refusal
-    _keep_as_it_ended(prescription, current)
+    keep_as_it_ended(prescription, current)
     refill = prescription.refills - prescription.refills_remaining + 1
-    fill = Fill(
-        prescription_id=prescription.id,
-        number=current.number + 1,
-        refill=refill,
-        requested_via=via,
-        requested_by=actor.label,
-    )
-    session.add(fill)
-    _take_up(session, prescription, fill)
-    session.flush()
-    first = workflow.move(None, workflow.FIRST)
-    trail.write(
+    fill, work = next_fill(
         session,
-        status_changes=[trail.status_change(prescription.id, *first, actor, fill=fill.number)],
+        prescription,
+        current,
+        actor,
+        refill=refill,
+        via=via,
+        request_id=request_id,
+        sending_now=sending_now,
     )
     trail.record(
         session,
@@ -93,6 +89,42 @@ def start_refill(
         refill=refill,
         via=via,
     )
+    return Refill(prescription, fill, work)
+
+
+def next_fill(
+    session: Session,
+    prescription: Prescription,
+    ended: Fill,
+    actor: Actor,
+    *,
+    refill: int,
+    via: str,
+    request_id: str | None,
+    sending_now: bool,
+    lists: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> tuple[Fill, OutboxMessage]:
+    """The fill after `ended` (kept as it ended by the caller), taken up by the
+    prescription's row (`take_up`) as `received`, with its first status and the
+    message that has the worker work it."""
+    fill = Fill(
+        prescription_id=prescription.id,
+        number=ended.number + 1,
+        refill=refill,
+        requested_via=via,
+        requested_by=actor.label,
+    )
+    session.add(fill)
+    take_up(session, prescription, fill, lists=lists)
+    session.flush()
+    first = workflow.move(None, workflow.FIRST)
+    trail.write(
+        session,
+        status_changes=[
+            trail.status_change(prescription.id, *first, actor, reason=reason, fill=fill.number)
+        ],
+    )
     work = outbox.enqueue(
         session,
         outbox.PRESCRIPTION_RECEIVED,
@@ -100,7 +132,7 @@ def start_refill(
         request_id=request_id,
         sending_now=sending_now,
     )
-    return Refill(prescription, fill, work)
+    return fill, work
 
 
 def _stopped(prescription: Prescription) -> bool:
@@ -127,7 +159,7 @@ def _too_soon_percent(session: Session) -> int:
     return 75 if value is None else int(value)
 
 
-def _keep_as_it_ended(prescription: Prescription, fill: Fill) -> None:
+def keep_as_it_ended(prescription: Prescription, fill: Fill) -> None:
     """The fill that ended, kept as it was: the prescription's row is about to take the
     next one."""
     course = tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps)
@@ -143,10 +175,24 @@ def _keep_as_it_ended(prescription: Prescription, fill: Fill) -> None:
     fill.conditions = prescription.conditions
 
 
-def _take_up(session: Session, prescription: Prescription, fill: Fill) -> None:
+def take_up(
+    session: Session,
+    prescription: Prescription,
+    fill: Fill,
+    *,
+    lists: dict[str, Any] | None = None,
+) -> None:
     """The prescription's row takes the new fill: received, nothing worked out, and
-    screened on the patient's lists as they are on record now."""
-    patient = session.get(Patient, prescription.patient_id)
+    screened on `lists` (with `lists_on_record`), by default the patient's lists as
+    they are on record now."""
+    if lists is None:
+        patient = session.get(Patient, prescription.patient_id)
+        lists = {
+            "allergies": patient.allergies,
+            "medications": patient.medications,
+            "conditions": patient.conditions,
+            "lists_on_record": ["allergies", "medications", "conditions"],
+        }
     session.execute(
         update(Prescription)
         .where(Prescription.id == prescription.id)
@@ -160,14 +206,19 @@ def _take_up(session: Session, prescription: Prescription, fill: Fill) -> None:
             price_total=None,
             price_list_id=None,
             drug_data_version=None,
-            allergies=patient.allergies,
-            medications=patient.medications,
-            conditions=patient.conditions,
-            lists_on_record=["allergies", "medications", "conditions"],
+            **lists,
         )
         .execution_options(synchronize_session="fetch")
     )
     session.refresh(prescription)
 
 
-__all__ = ["VIA", "Refill", "RefillRefused", "start_refill"]
+__all__ = [
+    "VIA",
+    "Refill",
+    "RefillRefused",
+    "keep_as_it_ended",
+    "next_fill",
+    "start_refill",
+    "take_up",
+]

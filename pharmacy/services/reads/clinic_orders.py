@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.refills import expires_on
 from pharmacy.domain.workflow import Status
-from pharmacy.models import Prescription
+from pharmacy.models import Clarification, Prescription, PrescriptionVersion
 from pharmacy.services import Actor, NotFound
 from pharmacy.services.reads.fills import FillShown, fill_name, fill_shown
 from pharmacy.services.records import trail
@@ -32,6 +32,8 @@ SHOWN_WITH = (
     selectinload(Prescription.alerts),
     selectinload(Prescription.price_lines),
     selectinload(Prescription.renews).load_only(Prescription.uid),
+    selectinload(Prescription.clarifications),
+    selectinload(Prescription.versions).load_only(PrescriptionVersion.number),
 )
 
 
@@ -53,6 +55,15 @@ class Alert:
     severity: str
     detail: str
     resolution: str | None
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    asked_at: datetime
+    state: str  # asked | answered
+    answer: str | None
+    answered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class ClinicOrder:
     auto_refill: bool = False
     fills: Sequence[FillShown] = ()
     renews: uuid.UUID | None = None
+    version: int = 1
+    question: Question | None = None
 
     @property
     def expires_on(self) -> date:
@@ -118,6 +131,8 @@ class ClinicOrder:
             auto_refill=p.auto_refill,
             fills=tuple(fill_shown(p, fill) for fill in p.fills),
             renews=p.renews.uid if p.renews is not None else None,
+            version=p.version,
+            question=_question(p.question),
         )
 
     @classmethod
@@ -156,6 +171,12 @@ class ClinicOrder:
             fills=(first,),
             **columns,
         )
+
+
+def _question(asked: Clarification | None) -> Question | None:
+    if asked is None:
+        return None
+    return Question(asked.question, asked.asked_at, asked.state, asked.answer, asked.answered_at)
 
 
 def for_clinic(session: Session, clinic_id: int, uid: uuid.UUID) -> ClinicOrder:

@@ -42,6 +42,7 @@ from pharmacy.models import (
 from pharmacy.services import Actor, NotFound
 from pharmacy.services.intake.refills import TOO_SOON_SETTING
 from pharmacy.services.reads.fills import FillShown, fill_name, fill_shown
+from pharmacy.services.reads.versions import VersionShown, versions_of
 from pharmacy.services.records import trail
 from pharmacy.services.reference import drug_data
 from pharmacy.services.unit_of_work import unit_of_work
@@ -101,6 +102,7 @@ class OrderView:
     readings: dict[str, list[Reading]]
     drug_data_version: int
     course: Course
+    versions: tuple[VersionShown, ...] = ()
 
     @property
     def compounded_by(self) -> int | None:
@@ -121,6 +123,7 @@ def load(session: Session, rx_number: int) -> Prescription:
             selectinload(Prescription.alerts),
             selectinload(Prescription.price_lines),
             selectinload(Prescription.status_history),
+            selectinload(Prescription.clarifications),
         )
     )
     if prescription is None:
@@ -165,7 +168,16 @@ def view_order(
     readings = read_lists(lists_of(prescription), lexicon)
     course = course_of(prescription, today=today, too_soon_percent=_too_soon_percent(session))
     return OrderView(
-        prescription, record, formula, price_list, events, users, readings, version, course
+        prescription,
+        record,
+        formula,
+        price_list,
+        events,
+        users,
+        readings,
+        version,
+        course,
+        versions_of(session, prescription.id),
     )
 
 
