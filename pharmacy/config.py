@@ -68,6 +68,22 @@ def from_environment() -> dict[str, object]:
         # Beat asks the prescriber to renew a prescription this many days before it
         # expires (and as soon as its last refill is dispensed).
         "RENEWAL_LEAD_DAYS": int(env("RENEWAL_LEAD_DAYS", "10")),
+        # Clinics' webhooks (docs/webhooks.md): endpoints on private or loopback addresses
+        # are refused unless this is true (tests, development), and then plain http too.
+        "WEBHOOK_ALLOW_PRIVATE": env("WEBHOOK_ALLOW_PRIVATE", "false").lower() == "true",
+        # Beat turns new status changes into webhook events this often, and sends those due.
+        "WEBHOOK_SCAN_INTERVAL_S": float(env("WEBHOOK_SCAN_INTERVAL_S", "5")),
+        # A failed delivery is tried again after BACKOFF, then twice as long each time (at
+        # most MAX apart), for RETRY_FOR seconds; then it is failed, for an admin to resend.
+        "WEBHOOK_BACKOFF_S": float(env("WEBHOOK_BACKOFF_S", "10")),
+        "WEBHOOK_BACKOFF_MAX_S": float(env("WEBHOOK_BACKOFF_MAX_S", "3600")),
+        "WEBHOOK_RETRY_FOR_S": float(env("WEBHOOK_RETRY_FOR_S", "86400")),
+        # How long a clinic's server has to accept a connection, and then to answer.
+        "WEBHOOK_CONNECT_TIMEOUT_S": float(env("WEBHOOK_CONNECT_TIMEOUT_S", "3")),
+        "WEBHOOK_READ_TIMEOUT_S": float(env("WEBHOOK_READ_TIMEOUT_S", "10")),
+        # Refills that have become due are looked for at most this often (they change with
+        # the pharmacy's day, not from one second to the next).
+        "WEBHOOK_REFILL_DUE_EVERY_S": float(env("WEBHOOK_REFILL_DUE_EVERY_S", "300")),
     }
 
 

@@ -46,6 +46,7 @@ def test_compose_has_every_role_with_healthchecks_and_durable_redis():
         "migrate",
         "web",
         "worker",
+        "webhooks",
         "beat",
         "backup",
     }

@@ -46,7 +46,16 @@ def make_celery(flask_app: Flask) -> Celery:
                 "task": "workers.tasks.start_refills_and_ask_renewals",
                 "schedule": REFILL_ROUND_INTERVAL_S,
             },
+            # Clinics' webhooks: new events made and due deliveries sent (workers/webhooks).
+            "webhooks": {
+                "task": "workers.webhooks.scan",
+                "schedule": flask_app.config["WEBHOOK_SCAN_INTERVAL_S"],
+                # A webhook worker that was away skips the rounds missed, not runs each.
+                "options": {"expires": flask_app.config["WEBHOOK_SCAN_INTERVAL_S"] * 4},
+            },
         },
+        # Webhook tasks have a queue of their own: a slow receiver never delays an order.
+        task_routes={"workers.webhooks.*": {"queue": "webhooks"}},
     )
     celery.set_default()
     flask_app.extensions["celery"] = celery
@@ -63,4 +72,4 @@ def _fresh_connections_after_fork(**_kwargs) -> None:
     database.bound(flask_app).engine.dispose(close=False)
 
 
-from . import tasks  # noqa: E402,F401  (registers the tasks on celery_app)
+from . import tasks, webhooks  # noqa: E402,F401  (registers the tasks on celery_app)

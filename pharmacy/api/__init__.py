@@ -39,4 +39,4 @@ def _service_error(error: ServiceError):
     return ApiError(422, error.code, error.message).response()
 
 
-from . import openapi, routes  # noqa: E402,F401  (routes register on the blueprint)
+from . import openapi, routes, webhooks  # noqa: E402,F401  (routes register on the blueprint)

@@ -56,11 +56,19 @@ def _celery_command(*args: str) -> list[str]:
 
 @main.command()
 @click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64))
-def worker(concurrency: int) -> None:
+@click.option(
+    "--queues",
+    default="celery",
+    show_default=True,
+    help="Comma-separated: celery (the pharmacy's work), webhooks (clinics' webhooks).",
+)
+def worker(concurrency: int, queues: str) -> None:
     """A Celery worker for the configured broker."""
     os.execvp(
         sys.executable,
-        _celery_command("worker", "--loglevel", "INFO", "--concurrency", str(concurrency)),
+        _celery_command(
+            "worker", "--loglevel", "INFO", "--concurrency", str(concurrency), "--queues", queues
+        ),
     )
 
 
@@ -127,6 +135,20 @@ def demo(host: str, port: int) -> None:
             "1",
         )
     )
+    # Clinics' webhooks on a worker of their own: a slow receiver never holds up an order.
+    webhook_process = subprocess.Popen(
+        _celery_command(
+            "worker",
+            "--queues",
+            "webhooks",
+            "--hostname",
+            "webhooks@%h",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            "1",
+        )
+    )
     _shared_secret_key()
     web = subprocess.Popen(_gunicorn_command(host, port, 2))
     # A service manager or `kill` stops the demo with SIGTERM: the web server and the
@@ -138,8 +160,8 @@ def demo(host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (web, worker_process):
+        for process in (web, worker_process, webhook_process):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (web, worker_process):
+        for process in (web, worker_process, webhook_process):
             process.wait(timeout=30)

@@ -78,3 +78,4 @@ def init_app(app: Flask) -> None:
 
 from . import actions, admin, audit, auth, errors, filters, orders, queue, renewals  # noqa: E402,F401
 from .patients import patient  # noqa: E402,F401  (registers the patient's page)
+from .webhooks import admin_webhooks  # noqa: E402,F401  (registers the webhooks page)

@@ -14,6 +14,7 @@ from .prescriptions import Alert, DirectionStep, Prescription, StatusChange, in_
 from .records import AuditEvent, IdempotencyKey, OutboxMessage
 from .renewals import RenewalRequest
 from .staff import ROLES, User
+from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookScanMark
 from .worksheets import PriceLine, Worksheet
 
 __all__ = [
@@ -44,6 +45,10 @@ __all__ = [
     "Setting",
     "StatusChange",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookScanMark",
     "Worksheet",
     "in_current_fill",
     "utcnow",

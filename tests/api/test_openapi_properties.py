@@ -22,6 +22,9 @@ def test_the_document_is_served_and_names_every_operation(client):
         "cancelPrescription",
         "answerRenewal",
         "answerClarification",
+        "createWebhook",
+        "listWebhooks",
+        "deleteWebhook",
     }
     strength = served["components"]["schemas"]["MedicationIn"]["properties"]["strength_mg"]
     assert (strength["minimum"], strength["maximum"]) == (0.5, 4.5)
@@ -38,6 +41,8 @@ OPERATIONS = [
     ("/api/v1/prescriptions", "GET"),
     ("/api/v1/prescriptions/{prescription_id}", "GET"),
     ("/api/v1/prescriptions/{prescription_id}/cancel", "POST"),
+    ("/api/v1/webhooks", "GET"),
+    ("/api/v1/webhooks/{webhook_id}", "DELETE"),
 ]
 
 
