@@ -37,6 +37,7 @@ DONE = {
     Action.CANCEL: "Rx {rx} cancelled.",
     Action.REFILL: "Refill started: Rx {rx} is received and will be worked as a new fill.",
     Action.ASK_PRESCRIBER: "Question sent: Rx {rx} waits for the prescriber's answer.",
+    Action.SPLIT: "Fill split: Rx {rx} is worked again for its first part; the rest follows.",
 }
 
 
@@ -78,6 +79,15 @@ def cancel(rx_number: int):
 @allow_action(Action.ASK_PRESCRIBER)
 def ask_prescriber(rx_number: int):
     return _with_reason(Action.ASK_PRESCRIBER, rx_number, act.ask_prescriber)
+
+
+@blueprint.post(RX + "/split")
+@allow_action(Action.SPLIT)
+def split(rx_number: int):
+    """Split the fill at its beyond-use date: the first part is worked at once."""
+    done = act.split(database.session, staff(), rx_number, request_id=g.get("request_id"))
+    outbox.send_committed(database.session, queue.sender(current_app), done.work)
+    return _done(Action.SPLIT, rx_number)
 
 
 @blueprint.post(RX + "/verify")

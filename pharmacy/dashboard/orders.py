@@ -113,7 +113,7 @@ def render_order(
         today=today,
         # Handed over today, the supply would run past the use-by date (domain §10).
         short_supply=prescription.beyond_use_date is not None
-        and supply_outlasts_bud(today, prescription.days_supply, prescription.beyond_use_date),
+        and supply_outlasts_bud(today, prescription.part_days, prescription.beyond_use_date),
         tolerance=Decimal(str(_setting("capsule_weight_tolerance_percent", "10"))),
         volume_tolerance=Decimal(str(_setting("liquid_volume_tolerance_percent", "2"))),
     )

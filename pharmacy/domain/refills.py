@@ -109,8 +109,12 @@ def refill_refusal(
     written_on: date,
     today: date,
     too_soon_percent: int = DEFAULT_TOO_SOON_PERCENT,
+    balance_owed: bool = False,
 ) -> RefillRefused | None:
     """Why a refill of Rx `rx_number` may not start `today`, or None when it may.
+
+    `balance_owed`: the last fill was split and the rest of it comes next, which uses
+    no refill (so none need be left); it waits for the part dispensed as a refill does.
 
     The reasons are checked in the order of `REFILL_REFUSALS`. A cancelled fill was
     never dispensed: it is not in progress and no reason to wait. So `last_fill` is the
@@ -138,7 +142,7 @@ def refill_refusal(
             EXPIRED,
             f"Rx {rx_number} expired on {expiry.isoformat()}; ask the prescriber for a renewal",
         )
-    if refills_remaining <= 0:
+    if refills_remaining <= 0 and not balance_owed:
         return RefillRefused(
             NO_REFILLS_LEFT,
             f"no refills are left on Rx {rx_number}; ask the prescriber for a renewal",
@@ -192,6 +196,42 @@ def fill_steps(
         step_start = step_end
     _add(parts, course[-1].dose_mg, end - max(step_start, start))  # after the course
     return tuple(parts)
+
+
+def part_steps(
+    course: Sequence[DirectionStep],
+    days_supply: int,
+    refill: int,
+    first_day: int = 0,
+    days: int | None = None,
+) -> tuple[DirectionStep, ...]:
+    """The doses of one part of a split fill: days [first_day, first_day + days) of the
+    `refill`-th fill's days (`fill_steps`); the whole fill when not split (days None:
+    to its end)."""
+    whole = fill_steps(course, days_supply, refill)
+    end = days_supply if days is None else first_day + days
+    if not 0 <= first_day < end <= days_supply:
+        raise ValueError(f"days {first_day} to {end} are not a part of a {days_supply}-day fill")
+    parts: list[DirectionStep] = []
+    step_start = 0
+    for step in whole:
+        step_end = step_start + step.days
+        _add(parts, step.dose_mg, min(step_end, end) - max(step_start, first_day))
+        step_start = step_end
+    return tuple(parts)
+
+
+def split_part(days_left: int, beyond_use_days: int) -> int | None:
+    """The days the next part of a fill covers when split at its beyond-use date: the
+    days its BUD lasts, or None when the days left fit within it (nothing to split)."""
+    if beyond_use_days < 1:
+        raise ValueError("a preparation that lasts no day cannot be split into parts")
+    return beyond_use_days if beyond_use_days < days_left else None
+
+
+def part_line(first_day: int, days: int, days_supply: int) -> str:
+    """How a part of a split fill is named: "days 1 to 35 of 90"."""
+    return f"days {first_day + 1} to {first_day + days} of {days_supply}"
 
 
 def _add(parts: list[DirectionStep], dose_mg: Decimal, days: int) -> None:

@@ -93,6 +93,7 @@ class Action(enum.StrEnum):
     REFILL = "refill"
     ASK_PRESCRIBER = "ask_prescriber"
     ANSWER = "answer"
+    SPLIT = "split"
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,17 @@ ACTIONS: dict[Action, Rule] = {
         Status.AWAITING_PRESCRIBER,
         "ask the prescriber a question",
         "only an order on hold or ready can be asked about",
+    ),
+    # Before anything is made, a fill whose beyond-use date comes before its supply ends
+    # is made in parts: the first part is worked again as the next fill, and the rest
+    # follows as a later fill of the same refill (domain §10).
+    Action.SPLIT: Rule(
+        ("pharmacist",),
+        frozenset({Status.ON_HOLD, Status.READY}),
+        FIRST,
+        "split a fill at its beyond-use date",
+        "only an order on hold or ready can be split",
+        new_fill=True,
     ),
     # The clinic answers through the API, with changes or without; the fill asked about
     # stays as it was and the answer is screened and worked as the next fill.

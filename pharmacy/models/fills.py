@@ -39,6 +39,10 @@ class Fill(Base):
     # Which refill this is (0: the original fill). A refill cancelled before it was
     # dispensed used none: the next one has the same `refill` and the next `number`.
     refill: Mapped[int] = mapped_column(server_default="0")
+    # A part of a split fill: days [first_day, first_day + days) of its refill's supply
+    # (days None: to the end). A part after the first uses no refill.
+    first_day: Mapped[int] = mapped_column(server_default="0")
+    days: Mapped[int | None]
     requested_via: Mapped[str] = mapped_column(String(20), server_default="original")
     requested_by: Mapped[str | None] = mapped_column(String(120))  # an actor's label
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -7,7 +7,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Identity, Index, Numeric, String, Text, and_, false, select
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Identity,
+    Index,
+    Numeric,
+    String,
+    Text,
+    and_,
+    false,
+    func,
+    select,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -69,6 +82,11 @@ class Prescription(Base):
     current_fill: Mapped[int] = mapped_column(server_default="0")
     current_refill: Mapped[int] = mapped_column(server_default="0")
     refills_remaining: Mapped[int]
+    # A fill split at its beyond-use date is made in parts: the part in progress covers
+    # days [fill_first_day, fill_first_day + fill_days) of its refill's days supply
+    # (fill_days None: to the end). The rest is owed as the next fill, of the same refill.
+    fill_first_day: Mapped[int] = mapped_column(server_default="0")
+    fill_days: Mapped[int | None]
     auto_refill: Mapped[bool] = mapped_column(server_default=false())
     # The prescription this one renews, as the clinic said when it sent it.
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("prescriptions.id"), index=True)
@@ -115,6 +133,23 @@ class Prescription(Base):
     @property
     def rx_number(self) -> str:
         return str(self.id)
+
+    @hybrid_property
+    def part_days(self) -> int:
+        """The days the fill in progress covers: its part, or the whole days supply."""
+        if self.fill_days is not None:
+            return self.fill_days
+        return self.days_supply - self.fill_first_day
+
+    @part_days.inplace.expression
+    @classmethod
+    def _part_days(cls):
+        return func.coalesce(cls.fill_days, cls.days_supply - cls.fill_first_day)
+
+    @property
+    def balance_days(self) -> int:
+        """The days of the refill still owed after the part in progress."""
+        return self.days_supply - self.fill_first_day - self.part_days
 
     @property
     def version(self) -> int:
@@ -179,7 +214,7 @@ class Alert(Base):
     severity: Mapped[str] = mapped_column(String(20))  # hard_stop | caution | info
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolution: Mapped[str | None] = mapped_column(String(20))  # overridden | rejected
+    resolution: Mapped[str | None] = mapped_column(String(20))  # overridden | rejected | split
     resolved_by: Mapped[str | None] = mapped_column(String(120))
     resolved_reason: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]

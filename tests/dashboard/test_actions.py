@@ -28,6 +28,7 @@ ROUTES = {
     Action.CANCEL: "cancel",
     Action.REFILL: "refill",
     Action.ASK_PRESCRIBER: "ask-prescriber",
+    Action.SPLIT: "split",
 }
 # The clinic's answer is the API's (tests/api/test_clarification.py): no page has it.
 STAFF_ACTIONS = [action for action in Action if roles_for(action)]
@@ -201,6 +202,7 @@ ALLOWED_FROM = {
     Action.CANCEL: Status.READY,
     Action.REFILL: Status.DISPENSED,
     Action.ASK_PRESCRIBER: Status.READY,
+    Action.SPLIT: Status.ON_HOLD,
 }
 
 

@@ -32,6 +32,7 @@ ACTIONS = (
     "verify",
     "dispense",
     "cancel",
+    "split",
 )
 
 # Who may do what, as the pharmacy runs it.
@@ -39,6 +40,7 @@ MAY = {
     "override": {"pharmacist"},
     "reject": {"pharmacist"},
     "ask_prescriber": {"pharmacist"},
+    "split": {"pharmacist"},
     "record_compounding": {"technician", "pharmacist"},
     "verify": {"pharmacist"},
     "dispense": {"technician", "pharmacist"},
@@ -50,6 +52,8 @@ STARTS_FROM = {
     "override": {"on_hold"},
     "reject": {"on_hold", "ready", "awaiting_prescriber"},
     "ask_prescriber": {"on_hold", "ready"},
+    # A split starts the next fill (tests/services/test_split_fills.py).
+    "split": {"on_hold", "ready"},
     "record_compounding": {"ready"},
     "verify": {"compounded"},
     "dispense": {"verified"},
@@ -63,6 +67,7 @@ ENDS_IN = {
     "override": "ready",
     "reject": "rejected",
     "ask_prescriber": "awaiting_prescriber",
+    "split": "received",
     "record_compounding": "compounded",
     "verify": "verified",
     "dispense": "dispensed",
@@ -83,9 +88,12 @@ def test_the_tables_the_dashboard_reads_are_the_pharmacys_rules():
 
 
 def order_for(counter, action: str) -> int:
-    """An order in the state `action` starts from (verify: compounded by someone else)."""
+    """An order in the state `action` starts from (verify: compounded by someone else;
+    split: one whose supply outlasts its preparation)."""
     if action in ("override", "reject"):
         return counter.held()
+    if action == "split":
+        return counter.outlasting()
     if action == "verify":
         return counter.compounded(by="pharmacist2")
     if action == "dispense":

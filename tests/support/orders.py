@@ -45,6 +45,7 @@ from pharmacy.services import SYSTEM, worker
 from pharmacy.services.counter import actions as staff_actions
 from pharmacy.services.counter import printing
 from pharmacy.services.counter.actions import Staff
+from pharmacy.services.counter.splits import SPLIT
 from pharmacy.services.intake.clarifications import ANSWERED
 from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
 from pharmacy.services.intake.refills import start_refill
@@ -77,8 +78,16 @@ SHELF = {
     "amber_bottle": "10000",
 }
 LONG_AFTER = timedelta(days=20 * 365)
+# 1.5 mg a day of the 1 mg/mL oral liquid for 90 days: longer than the preparation
+# lasts, so it is held to be split.
+OUTLASTING = {
+    "dosage_form": "oral_liquid",
+    "strength_mg": 1,
+    "days_supply": 90,
+    "directions": {"times_per_day": 1, "steps": [{"dose_mg": 1.5, "days": 90}]},
+}
 # The audit events that start a prescription's next fill.
-FILL_STARTED = (REFILL_REQUESTED, ANSWERED)
+FILL_STARTED = (REFILL_REQUESTED, ANSWERED, SPLIT)
 QUESTION = "Is the patient still taking the Percocet? If so, please confirm the dose."
 
 
@@ -223,6 +232,12 @@ class Orders:
 
     def held(self, *, medications=(OPIOID,), **changes: Any) -> int:
         rx = self.worked(medications=medications, **changes)
+        assert self.status(rx) == Status.ON_HOLD
+        return rx
+
+    def outlasting(self, **changes: Any) -> int:
+        """Held because its supply outlasts the preparation's beyond-use date."""
+        rx = self.worked(**{**OUTLASTING, **changes})
         assert self.status(rx) == Status.ON_HOLD
         return rx
 

@@ -50,10 +50,11 @@ def test_every_move_of_an_action_is_a_move_the_workflow_allows(action):
         assert move(status, action) == Move(status, rule.to)
 
 
-def test_only_a_refill_and_the_prescribers_answer_start_a_new_fill():
+def test_only_a_refill_the_prescribers_answer_and_a_split_start_a_new_fill():
     assert [action for action in Action if ACTIONS[action].new_fill] == [
         Action.REFILL,
         Action.ANSWER,
+        Action.SPLIT,
     ]
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pharmacy.domain.refills import split_part
 from pharmacy.domain.workflow import (
     ACTIONS,
     STAFF_ROLES,
@@ -101,8 +102,9 @@ def allowed_actions(
 ) -> list[str]:
     """The actions to offer on the order page, in a stable order.
 
-    Role and state decide, plus three rules the action itself would refuse: an order
-    held without a worksheet cannot be overridden (it reads `prescription.worksheet`);
+    Role and state decide, plus four rules the action itself would refuse: an order
+    held without a worksheet cannot be overridden (it reads `prescription.worksheet`),
+    nor split unless its worksheet's preparation lasts less than its days;
     the pharmacist who compounded does not verify unless the pharmacy's setting
     `verifier_may_be_compounder` (pass it in) says so; and a cancelled original fill
     stopped the prescription, so only a cancelled refill offers another. A refill is
@@ -118,6 +120,8 @@ def allowed_actions(
             continue
         if action is Action.OVERRIDE and prescription.worksheet is None:
             continue
+        if action is Action.SPLIT and not _outlasts_its_preparation(prescription):
+            continue
         if action is Action.REFILL and status is Status.CANCELLED and not _a_refill(prescription):
             continue
         if (
@@ -128,6 +132,15 @@ def allowed_actions(
             continue
         offered.append(action.value)
     return offered
+
+
+def _outlasts_its_preparation(prescription: Prescription) -> bool:
+    """Whether the fill's days are more than its worksheet's preparation lasts."""
+    worksheet = prescription.worksheet
+    if worksheet is None:
+        return False
+    lasts = worksheet.data.get("beyond_use", {}).get("days")
+    return lasts is not None and split_part(prescription.part_days, int(lasts)) is not None
 
 
 def _a_refill(prescription: Prescription) -> bool:

@@ -54,6 +54,8 @@ from pharmacy.services.counter.compounding import (
     verify,
 )
 from pharmacy.services.counter.questions import ask_prescriber
+from pharmacy.services.counter.splits import SPLIT
+from pharmacy.services.counter.splits import split_fill as split
 from pharmacy.services.intake.clarifications import ANSWERED
 from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
 from pharmacy.services.records import trail
@@ -75,6 +77,7 @@ __all__ = [
     "record_compounding",
     "reject",
     "roles_for",
+    "split",
     "verifier_may_be_compounder",
     "verify",
 ]
@@ -252,14 +255,14 @@ def _label_printed(session: Session, prescription: Prescription) -> bool:
     event): one printed for an earlier fill says another fill's number and dates.
 
     The fill in progress is the last one started, so its label is a print after the
-    last refill request or prescriber's answer in the order's trail (a label printed
+    last refill request, prescriber's answer or split in the order's trail (a label printed
     before a question may show what the answer changed). The trail's order, not the clocks: a fill
     row's time is the database's (to the second on SQLite), a print's the app's."""
     last_asked = (
         select(func.coalesce(func.max(AuditEvent.id), 0))
         .where(
             AuditEvent.prescription_id == prescription.id,
-            AuditEvent.action.in_((REFILL_REQUESTED, ANSWERED)),
+            AuditEvent.action.in_((REFILL_REQUESTED, ANSWERED, SPLIT)),
         )
         .scalar_subquery()
     )
@@ -283,14 +286,14 @@ def _short_supply(
     """Nothing, when the supply ends by the beyond-use date; else the pharmacist's
     override as the audit event records it, or a refusal."""
     use_by = prescription.beyond_use_date
-    if use_by is None or not supply_outlasts_bud(today, prescription.days_supply, use_by):
+    if use_by is None or not supply_outlasts_bud(today, prescription.part_days, use_by):
         return {}
     if reason is None:
         raise Conflict(
             "beyond_use_before_supply_ends",
             f"Rx {prescription.rx_number} must be used by {use_by.isoformat()}, before its "
-            f"{prescription.days_supply}-day supply would run out: split the fill, or a "
-            "pharmacist dispenses it with a written reason",
+            f"{prescription.part_days}-day supply would run out: a pharmacist dispenses it "
+            "with a written reason, or cancels it to be made again and split",
         )
     if authorize(session, staff, Action.DISPENSE).role != "pharmacist":
         raise Forbidden(
@@ -301,11 +304,12 @@ def _short_supply(
 
 
 def _handed_over(session: Session, prescription: Prescription, today: date) -> None:
-    """The fill is dispensed today; a refill uses up one of the prescription's refills."""
+    """The fill is dispensed today; a refill uses up one of the prescription's refills,
+    at its first part when it was split (the rest of it uses none)."""
     session.execute(
         update(Fill)
         .where(Fill.prescription_id == prescription.id, Fill.number == prescription.current_fill)
         .values(dispensed_on=today)
     )
-    if prescription.current_refill > 0:
+    if prescription.current_refill > 0 and prescription.fill_first_day == 0:
         prescription.refills_remaining -= 1

@@ -25,13 +25,14 @@ from pharmacy.domain.labeling import (
     drug_description,
     quantity_text,
 )
-from pharmacy.domain.prescription import DirectionStep, DosageForm
-from pharmacy.domain.refills import fill_steps, refills_left_after
+from pharmacy.domain.prescription import DosageForm
+from pharmacy.domain.refills import refills_left_after
 from pharmacy.domain.workflow import PRINTABLE as PRINTABLE  # the states that print
 from pharmacy.domain.workflow import Status, why_not_printable
 from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
 from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User, in_current_fill
 from pharmacy.services import Actor, Conflict, NotFound
+from pharmacy.services.reads.fills import steps_in_progress
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
 
@@ -89,11 +90,7 @@ def label_facts(
         patient_name=_patient_name(prescription),
         dosage_form=prescription.dosage_form,
         strength_mg=prescription.strength_mg,
-        steps=fill_steps(
-            tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps),
-            prescription.days_supply,
-            prescription.current_refill,
-        ),
+        steps=steps_in_progress(prescription),
         times_per_day=prescription.times_per_day,
         quantity=prescription.quantity,
         refills_left=refills_left_after(prescription.current_refill, prescription.refills),

@@ -104,6 +104,7 @@ def take_answer(
         sending_now=sending_now,
         lists=_screened_on(prescription, order, changes),
         reason=answer,
+        part=(prescription.fill_first_day, prescription.fill_days),
     )
     if question is not None:
         question.state = "answered"

@@ -19,11 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pharmacy.domain import workflow
-from pharmacy.domain.prescription import DirectionStep
-from pharmacy.domain.refills import LastFill, RefillRefused, fill_steps, refill_refusal
+from pharmacy.domain.refills import LastFill, RefillRefused, refill_refusal
 from pharmacy.domain.workflow import Status
 from pharmacy.models import Fill, OutboxMessage, Patient, Prescription, Setting
 from pharmacy.services import Actor
+from pharmacy.services.reads.fills import steps_in_progress
 from pharmacy.services.records import outbox, trail
 
 TOO_SOON_SETTING = "refill_too_soon_percent"
@@ -56,6 +56,7 @@ def start_refill(
         select(Fill).where(Fill.prescription_id == prescription.id).order_by(Fill.number)
     ).all()
     current = fills[-1]
+    balance = _balance_owed(prescription)
     refusal = refill_refusal(
         rx_number=prescription.rx_number,
         prescription_closed=_stopped(prescription),
@@ -64,11 +65,17 @@ def start_refill(
         written_on=prescription.written_on,
         today=today,
         too_soon_percent=_too_soon_percent(session),
+        balance_owed=balance,
     )
     if refusal is not None:
         raise refusal
     keep_as_it_ended(prescription, current)
-    refill = prescription.refills - prescription.refills_remaining + 1
+    if balance:  # the rest of a split fill: the same refill, from where the part ended
+        refill = prescription.current_refill
+        part = (prescription.fill_first_day + prescription.part_days, None)
+    else:
+        refill = prescription.refills - prescription.refills_remaining + 1
+        part = (0, None)
     fill, work = next_fill(
         session,
         prescription,
@@ -78,6 +85,7 @@ def start_refill(
         via=via,
         request_id=request_id,
         sending_now=sending_now,
+        part=part,
     )
     trail.record(
         session,
@@ -104,14 +112,18 @@ def next_fill(
     sending_now: bool,
     lists: dict[str, Any] | None = None,
     reason: str | None = None,
+    part: tuple[int, int | None] = (0, None),
 ) -> tuple[Fill, OutboxMessage]:
     """The fill after `ended` (kept as it ended by the caller), taken up by the
     prescription's row (`take_up`) as `received`, with its first status and the
-    message that has the worker work it."""
+    message that has the worker work it. `part`: the first day and the days of its
+    refill's supply it covers (None: to the end)."""
     fill = Fill(
         prescription_id=prescription.id,
         number=ended.number + 1,
         refill=refill,
+        first_day=part[0],
+        days=part[1],
         requested_via=via,
         requested_by=actor.label,
     )
@@ -135,6 +147,11 @@ def next_fill(
     return fill, work
 
 
+def _balance_owed(prescription: Prescription) -> bool:
+    """The fill last dispensed was a part of a split fill, and the rest is still owed."""
+    return prescription.status == Status.DISPENSED and prescription.balance_days > 0
+
+
 def _stopped(prescription: Prescription) -> bool:
     """A prescription whose original fill was cancelled or rejected was stopped."""
     return prescription.current_refill == 0 and prescription.status in (
@@ -150,8 +167,10 @@ def _last_fill(prescription: Prescription, fills: list[Fill]) -> LastFill:
     if status is Status.CANCELLED:
         dispensed = [f for f in fills if f.dispensed_on is not None]
         if dispensed:
-            return LastFill(Status.DISPENSED, dispensed[-1].dispensed_on, prescription.days_supply)
-    return LastFill(status, fills[-1].dispensed_on, prescription.days_supply)
+            last = dispensed[-1]
+            days = last.days if last.days is not None else prescription.days_supply - last.first_day
+            return LastFill(Status.DISPENSED, last.dispensed_on, days)
+    return LastFill(status, fills[-1].dispensed_on, prescription.part_days)
 
 
 def _too_soon_percent(session: Session) -> int:
@@ -162,8 +181,7 @@ def _too_soon_percent(session: Session) -> int:
 def keep_as_it_ended(prescription: Prescription, fill: Fill) -> None:
     """The fill that ended, kept as it was: the prescription's row is about to take the
     next one."""
-    course = tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps)
-    steps = fill_steps(course, prescription.days_supply, prescription.current_refill)
+    steps = steps_in_progress(prescription)
     fill.status = str(prescription.status)
     fill.steps = [{"dose_mg": str(s.dose_mg), "days": s.days} for s in steps]
     fill.quantity = prescription.quantity
@@ -200,6 +218,8 @@ def take_up(
             status=workflow.FIRST.value,
             current_fill=fill.number,
             current_refill=fill.refill,
+            fill_first_day=fill.first_day,
+            fill_days=fill.days,
             quantity=None,
             quantity_unit=None,
             beyond_use_date=None,

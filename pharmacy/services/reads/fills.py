@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from pharmacy.domain.refills import refill_line
+from pharmacy.domain.prescription import DirectionStep
+from pharmacy.domain.refills import part_line, part_steps, refill_line
 from pharmacy.models import Fill, Prescription
 
 
@@ -25,6 +26,7 @@ class FillShown:
     requested_via: str  # original | api | dashboard | auto
     requested_by: str | None
     current: bool
+    part: str | None = None  # of a split fill: "days 1 to 35 of 90"
 
 
 def fill_shown(prescription: Prescription, fill: Fill | None) -> FillShown:
@@ -47,10 +49,31 @@ def fill_shown(prescription: Prescription, fill: Fill | None) -> FillShown:
         requested_via="original" if fill is None else fill.requested_via,
         requested_by=None if fill is None else fill.requested_by,
         current=current,
+        part=_part(prescription, fill),
     )
+
+
+def _part(prescription: Prescription, fill: Fill | None) -> str | None:
+    if fill is None or (fill.first_day == 0 and fill.days is None):
+        return None
+    days = fill.days if fill.days is not None else prescription.days_supply - fill.first_day
+    return part_line(fill.first_day, days, prescription.days_supply)
 
 
 def fill_name(refill: int, refills: int) -> str:
     """The label's line for the fill; a refill past those prescribed (none should be)
     is named by its number alone rather than refused."""
     return refill_line(refill, refills) if refill <= refills else f"Refill {refill}"
+
+
+def steps_in_progress(prescription: Prescription) -> tuple[DirectionStep, ...]:
+    """The doses of the fill in progress: its part of the course, and of its refill's
+    days when it is a part of a split fill."""
+    course = tuple(DirectionStep(s.dose_mg, s.days) for s in prescription.steps)
+    return part_steps(
+        course,
+        prescription.days_supply,
+        prescription.current_refill,
+        prescription.fill_first_day,
+        prescription.fill_days,
+    )

@@ -127,7 +127,7 @@ def count(
         select(literal(1).label("one"))
         .select_from(Fill)
         .join(Prescription, Prescription.id == Fill.prescription_id)
-        .where(*_due(session, today, lead_days, percent), *where)
+        .where(*due_conditions(session, today, lead_days, percent), *where)
         .limit(COUNT_CAP + 1)
         .subquery()
     )
@@ -153,7 +153,7 @@ def list_due(
     where = search_conditions(search, timezone)
     percent = too_soon_percent(session)
     due_on = _due_on(session, percent).label("due_on")
-    conditions = [*_due(session, today, lead_days, percent), *where]
+    conditions = [*due_conditions(session, today, lead_days, percent), *where]
     if after is not None:
         conditions.append(
             or_(
@@ -171,7 +171,9 @@ def list_due(
             Prescription.refills,
             Prescription.refills_remaining,
             Fill.dispensed_on,
-            Prescription.days_supply,
+            Prescription.part_days.label("days_supply"),
+            _balance_owed().label("balance_owed"),
+            Prescription.current_refill,
             due_on,
             Prescription.auto_refill,
         )
@@ -190,8 +192,11 @@ def list_due(
             patient_first_name=row.first_name,
             date_of_birth=row.date_of_birth,
             clinic=row.name,
-            # As `intake.refills.start_refill` numbers it: a cancelled refill used none.
-            refill=row.refills - row.refills_remaining + 1,
+            # As `intake.refills.start_refill` numbers it: a cancelled refill used none,
+            # and the rest of a split fill is the same refill.
+            refill=row.current_refill
+            if row.balance_owed
+            else row.refills - row.refills_remaining + 1,
             refills=row.refills,
             dispensed_on=row.dispensed_on,
             days_supply=row.days_supply,
@@ -220,7 +225,9 @@ def list_due(
     )
 
 
-def _due(session: Session, today: date, lead_days: int, percent: int) -> list[ColumnElement[bool]]:
+def due_conditions(
+    session: Session, today: date, lead_days: int, percent: int
+) -> list[ColumnElement[bool]]:
     """The conditions of a due refill, on `fills` joined to `prescriptions`.
 
     The fill in progress is the only one without the status it ended with: that, and
@@ -236,7 +243,7 @@ def _due(session: Session, today: date, lead_days: int, percent: int) -> list[Co
         Fill.dispensed_on >= in_date_from,  # dispensed after it was written
         Fill.dispensed_on <= latest - timedelta(days=shortest_wait),
         Prescription.status == Status.DISPENSED,
-        Prescription.refills_remaining > 0,
+        or_(Prescription.refills_remaining > 0, _balance_owed()),
         Prescription.written_on >= in_date_from,
         _due_on(session, percent) <= latest,
         ~exists().where(renewing.renews_id == Prescription.id),
@@ -246,10 +253,15 @@ def _due(session: Session, today: date, lead_days: int, percent: int) -> list[Co
 def _due_on(session: Session, percent: int) -> ColumnElement[date]:
     """The earliest refill day, as `domain.refills.earliest_refill` counts it: the
     last fill's dispensed day and `percent` of its days, rounded up to a whole day."""
-    wait = (Prescription.days_supply * percent + 99) // 100
+    wait = (Prescription.part_days * percent + 99) // 100
     if session.get_bind().dialect.name == "postgresql":
         return Fill.dispensed_on + wait
     return func.date(Fill.dispensed_on, func.printf("+%d days", wait), type_=Date)
+
+
+def _balance_owed() -> ColumnElement[bool]:
+    """The fill was a part of a split fill, and the rest of it is still owed."""
+    return Prescription.fill_first_day + Prescription.part_days < Prescription.days_supply
 
 
 def _as_date(value) -> date:

@@ -34,7 +34,7 @@ from pharmacy.models import (
     WebhookEvent,
     WebhookScanMark,
 )
-from pharmacy.services.reads.refills_due import _due, too_soon_percent
+from pharmacy.services.reads.refills_due import due_conditions, too_soon_percent
 from pharmacy.services.unit_of_work import unit_of_work
 
 from . import FAILED, PENDING
@@ -223,7 +223,7 @@ def _refills_due(session: Session, round_: Round) -> list:
         .select_from(Fill)
         .join(Prescription, Prescription.id == Fill.prescription_id)
         .where(
-            *_due(session, round_.today, round_.refill_lead_days, percent),
+            *due_conditions(session, round_.today, round_.refill_lead_days, percent),
             _live_endpoint(Prescription.clinic_id, round_.now),
             ~exists().where(
                 WebhookEvent.type == REFILL_DUE,

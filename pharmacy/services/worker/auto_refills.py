@@ -85,10 +85,11 @@ def _due(session: Session, today: date, lead_days: int) -> list[int]:
 
 
 def _runs_out_by(session: Session, day: date) -> ColumnElement[bool]:
-    """The last fill's supply ends on or before `day`: dispensed on + days supply."""
+    """The last fill's supply ends on or before `day`: dispensed on + its days (a part's,
+    when it was split)."""
     if session.get_bind().dialect.name == "postgresql":
-        return Fill.dispensed_on + Prescription.days_supply <= day
-    days = func.printf("+%d days", Prescription.days_supply)
+        return Fill.dispensed_on + Prescription.part_days <= day
+    days = func.printf("+%d days", Prescription.part_days)
     return func.date(Fill.dispensed_on, days, type_=Date) <= day
 
 
@@ -135,7 +136,7 @@ def _still_due(
         return False
     if fill.dispensed_on is None:
         return False
-    if auto_refill_due_on(fill.dispensed_on, prescription.days_supply, lead_days) > today:
+    if auto_refill_due_on(fill.dispensed_on, prescription.part_days, lead_days) > today:
         return False
     passed_by = session.scalar(
         select(AuditEvent.id)

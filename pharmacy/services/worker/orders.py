@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from pharmacy.domain import prescription as rx
 from pharmacy.domain.compounding import LotStock
-from pharmacy.domain.refills import fill_steps
 from pharmacy.domain.workflow import OPEN, Status
 from pharmacy.models import Ingredient, Lot, Prescription
+from pharmacy.services.reads.fills import steps_in_progress
 
 ACTIVE = OPEN  # an order still to be worked, made, checked or handed over
 
@@ -124,7 +124,6 @@ def lot_stock(lot: Lot, code: str) -> LotStock:
 def order_of(p: Prescription) -> rx.PrescriptionOrder:
     """The stored order as the rules take it, for its fill in progress: the doses of
     that fill's part of the course (a refill never restarts a titration)."""
-    course = tuple(rx.DirectionStep(s.dose_mg, s.days) for s in p.steps)
     sent = p.as_sent
     prescriber = sent["prescriber"]
     patient = sent["patient"]
@@ -142,10 +141,8 @@ def order_of(p: Prescription) -> rx.PrescriptionOrder:
         ),
         dosage_form=rx.DosageForm(p.dosage_form),
         strength_mg=p.strength_mg,
-        directions=rx.Directions(
-            fill_steps(course, p.days_supply, p.current_refill), p.times_per_day
-        ),
+        directions=rx.Directions(steps_in_progress(p), p.times_per_day),
         written_on=p.written_on,
-        days_supply=p.days_supply,
+        days_supply=p.part_days,
         refills=p.refills,
     )
