@@ -30,6 +30,11 @@ LENGTH = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(pt|in|mm|cm)\s*$")
 FONT_ROLES = ("regular", "bold")
 
 
+# The opioid warning is what the label exists to carry: it is never printed smaller.
+WARNING_FIELD = "warning"
+WARNING_MIN_SIZE = 8.0
+
+
 class TemplateError(ValueError):
     """A stock or layout file that cannot be used as written."""
 
@@ -342,6 +347,10 @@ def load_layout(name: str, directory: Path | str | None = None) -> Layout:
             raise TemplateError(
                 f"{where}: critical text may not shrink below {critical_min:g} pt (USP <17>)"
             )
+        if WARNING_FIELD in block.fields and block.min_size < WARNING_MIN_SIZE:
+            raise TemplateError(
+                f"{where}: the opioid warning may not shrink below {WARNING_MIN_SIZE:g} pt"
+            )
     bottoms = [block.bottom for block in blocks]
     if bottoms != sorted(bottoms):
         raise TemplateError(f"{table.where}: blocks with bottom = true must come last")
@@ -383,6 +392,13 @@ def load_layout(name: str, directory: Path | str | None = None) -> Layout:
 def _font_files(paths: tuple[str, ...], folder: Path) -> tuple[str, ...]:
     """Font files as absolute paths; a relative one is read from the template's folder."""
     return tuple(str(folder / path) if not Path(path).is_absolute() else path for path in paths)
+
+
+def stocks_for(document: str, directory: Path | str | None = None) -> list[Stock]:
+    """Every stock of `document` ("label" or "receipt") in the folder, by name."""
+    folder = Path(directory) if directory is not None else HERE
+    stocks = [load_stock(name, folder) for name in _names(folder, "stock")]
+    return [stock for stock in stocks if stock.document == document]
 
 
 def _names(folder: Path, kind: str) -> list[str]:

@@ -113,9 +113,10 @@ def directions_lines(
     """Explicit directions: one line for a fixed dose, one line per step of a titration.
 
     "Take 1 capsule (1.5 mg) by mouth at bedtime"; "Take 4.5 mL (4.5 mg) by mouth twice a
-    day". A titration's steps use domain.md's own short form, "Days 1-14: take 1 capsule
-    (1.5 mg) at bedtime", so that a four-step titration still prints one line per step
-    on the 4 x 2 in stock.
+    day". A titration's steps are short, with the route on every line, "Days 1-14:
+    1 capsule (1.5 mg) by mouth at bedtime": each line is a whole direction read alone,
+    and a four-step titration still prints one line per step on the 4 x 2 in stock with
+    the warning at 8 pt (a label that does not fit is refused, naming a stock it fits).
     """
     form = DosageForm(dosage_form)
     if not steps:
@@ -130,7 +131,9 @@ def directions_lines(
     for step in steps:
         last = first + step.days - 1
         days = f"Day {first}" if first == last else f"Days {first}-{last}"
-        lines.append(f"{days}: take {_amount(form, strength_mg, step.dose_mg)} {how_often}")
+        lines.append(
+            f"{days}: {_amount(form, strength_mg, step.dose_mg)} by mouth {how_often}"
+        )
         first = last + 1
     return lines
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
-from label_templates import Block, Layout, Stock, TemplateError
+from label_templates import WARNING_MIN_SIZE, Block, Layout, Stock, TemplateError, stocks_for
 from pharmacy.domain.labeling import LABEL_FIELDS, LabelFacts, label_fields
 from pharmacy.labels.barcode import BarcodeBlock
 from pharmacy.labels.engine import Measured, Paragraph, Typesetter, paragraphs
@@ -138,8 +138,8 @@ def _refusal(facts: LabelFacts, stock: Stock, measured: Sequence[Measured], need
     return (
         f"Rx {facts.rx_number}: {what or 'the label'} {'do' if long else 'does'} not fit {label} "
         f"with everything else the label must carry, even at the smallest sizes the layout "
-        f"allows ({needed:.0f} pt high, {available:.0f} pt available); use a larger stock or "
-        "shorten them"
+        f"allows (the opioid warning never below {WARNING_MIN_SIZE:g} pt; {needed:.0f} pt "
+        f"high, {available:.0f} pt available); use a larger stock or shorten them"
     )
 
 
@@ -196,6 +196,38 @@ def _plan(setter: Typesetter, stock: Stock, facts: LabelFacts) -> LabelPlan:
         raise error.at(f"Rx {facts.rx_number}: the {field}") from None
 
 
+def _fitted(
+    setter: Typesetter, stock: Stock, facts: LabelFacts, templates: Path | str | None
+) -> LabelPlan:
+    """The label planned on `stock`; refused, it names the larger stock it would fit."""
+    try:
+        return _plan(setter, stock, facts)
+    except LabelDoesNotFit as refused:
+        larger = _larger_stock_that_fits(setter, stock, facts, templates)
+        if larger is None:
+            raise
+        raise LabelDoesNotFit(
+            f"{refused}. It fits the {larger.size_text} stock ({larger.name}): print it there"
+        ) from None
+
+
+def _larger_stock_that_fits(
+    setter: Typesetter, stock: Stock, facts: LabelFacts, templates: Path | str | None
+) -> Stock | None:
+    area = stock.label_width * stock.label_height
+    larger = sorted(
+        (s for s in stocks_for("label", templates) if s.label_width * s.label_height > area),
+        key=lambda s: s.label_width * s.label_height,
+    )
+    for candidate in larger:
+        try:
+            plan_label(setter, candidate, facts)
+        except (LabelDoesNotFit, UnprintableText):
+            continue
+        return candidate
+    return None
+
+
 def render_labels(
     facts: Sequence[LabelFacts] | LabelFacts,
     stock: str | Stock = "thermal-4x2",
@@ -220,7 +252,7 @@ def render_labels(
     if not 0 <= start_position < stock.per_page:
         raise ValueError(f"start_position must be between 0 and {stock.per_page - 1}")
     setter = Typesetter(layout)
-    plans = [_plan(setter, stock, label) for label in batch]
+    plans = [_fitted(setter, stock, label, templates) for label in batch]
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=(stock.page_width, stock.page_height))
     canvas.setTitle(f"Labels: {', '.join(label.rx_number for label in batch[:20])}")

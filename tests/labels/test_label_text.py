@@ -46,9 +46,9 @@ def test_the_opioid_warning_is_word_for_word_domain_section_7():
             [("1.5", 14), ("3", 14), ("4.5", 2)],
             1,
             [
-                "Days 1-14: take 1 capsule (1.5 mg) at bedtime",
-                "Days 15-28: take 2 capsules (3 mg) at bedtime",
-                "Days 29-30: take 3 capsules (4.5 mg) at bedtime",
+                "Days 1-14: 1 capsule (1.5 mg) by mouth at bedtime",
+                "Days 15-28: 2 capsules (3 mg) by mouth at bedtime",
+                "Days 29-30: 3 capsules (4.5 mg) by mouth at bedtime",
             ],
         ),
         (
@@ -57,8 +57,8 @@ def test_the_opioid_warning_is_word_for_word_domain_section_7():
             [("0.5", 1), ("1", 29)],
             1,
             [
-                "Day 1: take 0.5 mL (0.5 mg) at bedtime",
-                "Days 2-30: take 1 mL (1 mg) at bedtime",
+                "Day 1: 0.5 mL (0.5 mg) by mouth at bedtime",
+                "Days 2-30: 1 mL (1 mg) by mouth at bedtime",
             ],
         ),
     ],

@@ -90,9 +90,9 @@ def test_every_required_element_is_printed_and_the_warning_word_for_word():
 def test_a_titration_prints_one_line_per_step_in_order():
     (text,) = page_texts(render_labels(titration()))
     lines = [
-        "Days 1-14: take 1 capsule (1.5 mg) at bedtime",
-        "Days 15-28: take 2 capsules (3 mg) at bedtime",
-        "Days 29-42: take 3 capsules (4.5 mg) at bedtime",
+        "Days 1-14: 1 capsule (1.5 mg) by mouth at bedtime",
+        "Days 15-28: 2 capsules (3 mg) by mouth at bedtime",
+        "Days 29-42: 3 capsules (4.5 mg) by mouth at bedtime",
     ]
     assert " ".join(lines) in text
 
@@ -255,9 +255,23 @@ def test_a_weekly_four_step_titration_prints_a_line_per_step(stock):
 
 
 def test_the_default_stocks_refuse_an_eight_step_titration_and_a_4_by_3_label_takes_it():
-    with pytest.raises(LabelDoesNotFit, match=r"Rx 1000127: the directions \(8 lines at 11 pt\)"):
+    with pytest.raises(
+        LabelDoesNotFit, match=r"Rx 1000127: the directions \(8 lines at 11 pt\)"
+    ) as refused:
         render_labels(eight_step_titration())
+    # The refusal says why (the warning keeps its 8 pt) and names the stock it fits.
+    assert "the opioid warning never below 8 pt" in str(refused.value)
+    assert str(refused.value).endswith("It fits the 4 × 3 in stock (thermal-4x3): print it there")
     render_labels(eight_step_titration(), "thermal-4x3")
+
+
+def test_the_warning_prints_at_8_pt_or_more_on_every_stock_however_crowded_the_label():
+    for stock in LABEL_STOCKS:
+        for facts in (capsules(patient_name=LONG_NAME), weekly_titration(), liquid()):
+            page = pages(render_labels(facts, stock))[0]
+            (frame,) = page.frames  # the warning's box
+            inside = [g.size for g in page.glyphs if frame.contains(g.box)]
+            assert inside and round(min(inside), 2) >= 8, (stock, facts.rx_number, min(inside))
 
 
 @pytest.mark.parametrize("stock", LABEL_STOCKS)

@@ -108,11 +108,20 @@ def test_a_pharmacy_adds_a_stock_by_writing_a_file(tmp_path):
     pdf = render_labels(facts, "roll-4x3", templates=tmp_path)
     (page,) = pages(pdf)
     assert (page.width, page.height) == (pytest.approx(288), 216)
-    assert "Days 29-30: take 8 capsules (4 mg) at bedtime" in page_texts(pdf)[0]
+    assert "Days 29-30: 8 capsules (4 mg) by mouth at bedtime" in page_texts(pdf)[0]
 
 
 def test_a_misspelt_key_is_refused_not_ignored(tmp_path):
     text = (label_templates.HERE / "label.toml").read_text()
-    (tmp_path / "typo.toml").write_text(text.replace("min_size = 6.5", "min_sise = 6.5", 1))
-    with pytest.raises(TemplateError, match=r"typo.toml.block\[4\]: unknown key min_sise"):
+    (tmp_path / "typo.toml").write_text(text.replace("min_size = 7", "min_sise = 7", 1))
+    with pytest.raises(TemplateError, match=r"typo.toml.block\[3\]: unknown key min_sise"):
         load_layout("typo", tmp_path)
+
+
+def test_a_layout_that_would_shrink_the_opioid_warning_below_8_pt_is_refused(tmp_path):
+    text = (label_templates.HERE / "label.toml").read_text()
+    small = text.replace("min_size = 8\nbox = true", "min_size = 7.5\nbox = true", 1)
+    assert small != text
+    (tmp_path / "small.toml").write_text(small)
+    with pytest.raises(TemplateError, match="the opioid warning may not shrink below 8 pt"):
+        load_layout("small", tmp_path)
