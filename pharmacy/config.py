@@ -81,6 +81,9 @@ def from_environment() -> dict[str, object]:
         # How long a clinic's server has to accept a connection, and then to answer.
         "WEBHOOK_CONNECT_TIMEOUT_S": float(env("WEBHOOK_CONNECT_TIMEOUT_S", "3")),
         "WEBHOOK_READ_TIMEOUT_S": float(env("WEBHOOK_READ_TIMEOUT_S", "10")),
+        # A delivery handed to the queue is not handed again for this long; lost with a
+        # worker or the broker, it is sent again after it. Longer than a delivery may run.
+        "WEBHOOK_LEASE_S": float(env("WEBHOOK_LEASE_S", "120")),
         # Refills that have become due are looked for at most this often (they change with
         # the pharmacy's day, not from one second to the next).
         "WEBHOOK_REFILL_DUE_EVERY_S": float(env("WEBHOOK_REFILL_DUE_EVERY_S", "300")),

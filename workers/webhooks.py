@@ -39,6 +39,7 @@ def scan() -> int:
             refill_lead_days=int(config["AUTO_REFILL_LEAD_DAYS"]),
             retry_for=timedelta(seconds=float(config["WEBHOOK_RETRY_FOR_S"])),
             refill_due_every=timedelta(seconds=float(config["WEBHOOK_REFILL_DUE_EVERY_S"])),
+            lease=timedelta(seconds=float(config["WEBHOOK_LEASE_S"])),
         ),
     )
     for send in due:
@@ -64,5 +65,6 @@ def deliver(delivery_id: int, attempt: int) -> str:
         read_timeout_s=float(config["WEBHOOK_READ_TIMEOUT_S"]),
         backoff_s=float(config["WEBHOOK_BACKOFF_S"]),
         backoff_max_s=float(config["WEBHOOK_BACKOFF_MAX_S"]),
+        lease=timedelta(seconds=float(config["WEBHOOK_LEASE_S"])),
     )
     return sending.attempt(database.session, delivery_id, attempt, policy)

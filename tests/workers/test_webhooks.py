@@ -5,12 +5,17 @@ event once it accepts it; and a clinic is sent only its own orders' events."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import redis
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.domain.workflow import Status
 from pharmacy.extensions import database
+from pharmacy.models import utcnow
+from pharmacy.services.webhooks import scan as scanning
 from pharmacy.services.webhooks.endpoints import new_secret
 from pharmacy.services.webhooks.events import EVENT_TYPES
 from pharmacy.services.worker import renewals
@@ -151,3 +156,39 @@ def test_a_receiver_failing_three_times_gets_the_event_once_it_answers_200(
     assert (delivery["state"], delivery["attempts"]) == ("delivered", 4)
     assert [r.event["data"]["rx_number"] for r in receiver.accepted()] == [str(first), str(second)]
     receiver.stop()
+
+
+def test_deliveries_whose_tasks_were_lost_are_sent_once_their_lease_ends(pharmacy_on, own_redis):
+    receiver = Receiver().start()
+    pharmacy = with_webhooks(pharmacy_on(own_redis.url))
+    pharmacy.env["WEBHOOK_LEASE_S"] = "3"
+    orders = Orders(pharmacy.app, created_staff(pharmacy.app), patients="Lostpatient")
+    register(orders.client, orders.clinic, receiver.url, ["prescription.received"])
+    sent = [orders.submit() for _ in range(5)]
+    with orders.app.app_context():  # a round hands the deliveries out: leased for 3 s
+        handed = scanning.run(database.session, round_now(orders.app, lease_s=3))
+    assert len(handed) == 5
+    redis.Redis(port=own_redis.port).flushall()  # and their tasks are lost with the queue
+
+    webhook_worker(pharmacy)
+    pharmacy.beat()
+
+    wait_for(lambda: len(receiver.accepted()) == 5, 90, "every lost delivery sent again")
+    assert sorted(r.event["data"]["rx_number"] for r in receiver.accepted()) == sorted(
+        str(rx) for rx in sent
+    )
+    for rx in sent:
+        assert [d["state"] for d in deliveries(orders.app, rx)] == ["delivered"]
+    receiver.stop()
+
+
+def round_now(app, *, lease_s: float) -> scanning.Round:
+    """A round of the scan as beat's task makes it, now."""
+    return scanning.Round(
+        now=utcnow(),
+        today=pharmacy_today(app.config),
+        refill_lead_days=7,
+        retry_for=timedelta(days=1),
+        refill_due_every=timedelta(0),
+        lease=timedelta(seconds=lease_s),
+    )

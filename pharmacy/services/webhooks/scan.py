@@ -8,9 +8,9 @@ a row committed after one with a higher id is still found. A row is made an even
 (the event names its row, uniquely), so reading it again is harmless. Only clinics with
 a live endpoint get events, and an endpoint only what happened after it was registered.
 
-A delivery handed back is leased for `LEASE`: it is not handed back again meanwhile,
-and if its task is lost (a worker or the broker died) the next round after the lease
-sends it again. One round runs at a time: it holds the marks' rows.
+A delivery handed back is leased (`Round.lease`, `WEBHOOK_LEASE_S`): it is not handed
+back again meanwhile, and if its task is lost (a worker or the broker died) the next
+round after the lease sends it again. One round runs at a time: it holds the marks' rows.
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ BATCH = 500  # rows of a table made events in one round
 # Longer than any transaction lives: a task is stopped after 5 minutes, a web request
 # long before.
 SETTLE = timedelta(minutes=10)
-LEASE = timedelta(minutes=2)  # longer than a delivery task may run
 SEND_AT_MOST = 200
 PER_ENDPOINT = 10  # in one round, so one slow receiver does not fill the queue
 NOT_IN_TIME = "not delivered in time"
@@ -60,6 +59,7 @@ class Round:
     refill_lead_days: int
     retry_for: timedelta
     refill_due_every: timedelta
+    lease: timedelta = timedelta(minutes=2)  # longer than a delivery task may run
 
 
 @dataclass(frozen=True, order=True)
@@ -88,7 +88,7 @@ def run(session: Session, round_: Round) -> list[Send]:
             happenings += _refills_due(session, round_)
         _make_events(session, happenings, round_)
         _fail_late(session, round_.now)
-        return _lease_due(session, round_.now)
+        return _lease_due(session, round_.now, round_.lease)
 
 
 # --- reading the history ------------------------------------------------------------------
@@ -345,7 +345,7 @@ def _fail_late(session: Session, now: datetime) -> None:
     )
 
 
-def _lease_due(session: Session, now: datetime) -> list[Send]:
+def _lease_due(session: Session, now: datetime, lease: timedelta) -> list[Send]:
     due = session.execute(
         select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -371,7 +371,7 @@ def _lease_due(session: Session, now: datetime) -> list[Send]:
             WebhookDelivery.id.in_(chosen),
             and_(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now),
         )
-        .values(next_attempt_at=now + LEASE, updated_at=now)
+        .values(next_attempt_at=now + lease, updated_at=now)
         .returning(WebhookDelivery.id, WebhookDelivery.attempts)
     ).all()
     return sorted(Send(delivery_id, attempts) for delivery_id, attempts in leased)

@@ -24,7 +24,6 @@ from pharmacy.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcn
 from pharmacy.services.unit_of_work import unit_of_work
 
 from . import DELIVERED, FAILED, PENDING, addresses
-from .scan import LEASE
 
 USER_AGENT = "ldn-pharmacy-webhooks/1"
 ERROR_MAX = 500
@@ -40,6 +39,7 @@ class Policy:
     read_timeout_s: float
     backoff_s: float
     backoff_max_s: float
+    lease: timedelta = timedelta(minutes=2)  # as the scan leases: a retry waits for it
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt: doubling, up to the most."""
@@ -70,14 +70,16 @@ class Answer:
 def attempt(session: Session, delivery_id: int, attempt_number: int, policy: Policy) -> str:
     """Make attempt `attempt_number` (0 for the first) of the delivery; the delivery's
     state after it, or "skipped" when that attempt was made already or is not due."""
-    claimed = _claim(session, delivery_id, attempt_number)
+    claimed = _claim(session, delivery_id, attempt_number, policy)
     if claimed is None:
         return "skipped"
     answer = post(claimed, policy)
     return _record(session, claimed, answer, policy)
 
 
-def _claim(session: Session, delivery_id: int, attempt_number: int) -> Claimed | None:
+def _claim(
+    session: Session, delivery_id: int, attempt_number: int, policy: Policy
+) -> Claimed | None:
     now = utcnow()
     with unit_of_work(session):
         claimed = session.execute(
@@ -87,7 +89,7 @@ def _claim(session: Session, delivery_id: int, attempt_number: int) -> Claimed |
                 WebhookDelivery.state == PENDING,
                 WebhookDelivery.attempts == attempt_number,
             )
-            .values(attempts=attempt_number + 1, next_attempt_at=now + LEASE, updated_at=now)
+            .values(attempts=attempt_number + 1, next_attempt_at=now + policy.lease, updated_at=now)
             .returning(
                 WebhookDelivery.event_id, WebhookDelivery.endpoint_id, WebhookDelivery.give_up_at
             )
