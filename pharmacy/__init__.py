@@ -22,6 +22,8 @@ from .extensions import database
 from .queue import broker_reachable, queue
 
 MAX_BODY_BYTES = 64 * 1024
+# Where programs call with API keys: the JSON API and its HL7 FHIR front door.
+MACHINE_PATHS = ("/api/", "/fhir/")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 log = logging.getLogger("pharmacy.http")
 
@@ -49,7 +51,7 @@ class StaffSessions(SecureCookieSessionInterface):
     keys alone, so its requests neither read nor write a session cookie."""
 
     def open_session(self, app: Flask, request):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(MACHINE_PATHS):
             return self.null_session_class()
         return super().open_session(app, request)
 
@@ -82,7 +84,7 @@ def register_request_ids(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if request.path.startswith("/api/"):
+        if request.path.startswith(MACHINE_PATHS):
             # Prescriptions carry patient data: no cache keeps them, no browser guesses
             # their type.
             response.headers.setdefault("Cache-Control", "no-store")
@@ -102,8 +104,12 @@ def register_request_ids(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import blueprint as api
+    from .api.fhir import blueprint as fhir
+    from .extensions import csrf
 
     app.register_blueprint(api)
+    app.register_blueprint(fhir)
+    csrf.exempt(fhir)  # API keys, not cookies, as for the JSON API (dashboard.init_app)
 
     @app.get("/healthz")
     def health():
@@ -126,7 +132,16 @@ def register_dashboard(app: Flask) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(MACHINE_PATHS)
+
+
+def _answer(refusal):
+    """An ApiError as the caller's API states refusals: FHIR's as an OperationOutcome."""
+    if request.path.startswith("/fhir/"):
+        from .api.fhir.outcome import from_api_error
+
+        return from_api_error(refusal)
+    return refusal.response()
 
 
 def _caller_refusal():
@@ -151,7 +166,7 @@ def register_error_handlers(app: Flask) -> None:
         if error.code in (404, 405):
             refusal = _caller_refusal()  # a bad key does not learn which routes exist
             if refusal is not None:
-                return refusal.response()
+                return _answer(refusal)
         codes = {
             413: "body_too_large",
             404: "not_found",
@@ -162,11 +177,13 @@ def register_error_handlers(app: Flask) -> None:
             413: f"the body is over {MAX_BODY_BYTES // 1024} KiB",
             429: "too many requests for this API key; wait as Retry-After says, then go on",
         }
-        return ApiError(
-            error.code or 500,
-            codes.get(error.code or 0, "http_error"),
-            messages.get(error.code or 0, error.description or error.name),
-        ).response()
+        return _answer(
+            ApiError(
+                error.code or 500,
+                codes.get(error.code or 0, "http_error"),
+                messages.get(error.code or 0, error.description or error.name),
+            )
+        )
 
     @app.errorhandler(DataError)
     def _unstorable(error: DBAPIError):
@@ -174,27 +191,31 @@ def register_error_handlers(app: Flask) -> None:
         # input, never a reason for a 500.
         database.session.rollback()
         log.warning("value refused by the database", extra={"request_id": g.get("request_id")})
-        return ApiError(
-            400, "unstorable_value", "a value in the request cannot be stored as sent"
-        ).response()
+        return _answer(
+            ApiError(400, "unstorable_value", "a value in the request cannot be stored as sent")
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def _database_down(error: DBAPIError):
         database.session.rollback()
         log.error("database unavailable", extra={"request_id": g.get("request_id")})
-        return ApiError(
-            503,
-            "unavailable",
-            "the pharmacy's database is unavailable; try again shortly",
-            headers={"Retry-After": "5"},
-        ).response()
+        return _answer(
+            ApiError(
+                503,
+                "unavailable",
+                "the pharmacy's database is unavailable; try again shortly",
+                headers={"Retry-After": "5"},
+            )
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         log.exception("unexpected error", extra={"request_id": g.get("request_id")})
-        return ApiError(
-            500,
-            "internal_error",
-            "the service failed; the request id in X-Request-ID helps us find out why",
-        ).response()
+        return _answer(
+            ApiError(
+                500,
+                "internal_error",
+                "the service failed; the request id in X-Request-ID helps us find out why",
+            )
+        )

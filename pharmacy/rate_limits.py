@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     """A limiter of the app's own (counted in Redis in production, so every web
     process counts the same requests)."""
     from .api import blueprint as api
+    from .api.fhir import blueprint as fhir
     from .dashboard.auth import login
 
     app.after_request(_retry_after_on_429)
@@ -52,7 +53,10 @@ def init_app(app: Flask) -> None:
         swallow_errors=True,
         in_memory_fallback_enabled=True,
     )
-    limiter.limit(_api_limit, key_func=api_caller)(api)
+    # One budget per key, shared by the JSON API and the FHIR front door.
+    shared = limiter.shared_limit(_api_limit, scope="api", key_func=api_caller)
+    shared(api)
+    shared(fhir)
     app.view_functions["dashboard.login"] = limiter.limit(
         _login_limit, methods=["POST"], key_func=get_remote_address
     )(login)

@@ -1,13 +1,15 @@
-"""bench/intake: throughput of POST /api/v1/prescriptions against a bare Flask floor.
+"""bench/intake: throughput of POST /api/v1/prescriptions, and of its FHIR front door
+POST /fhir/r4/MedicationRequest (fhir.py), against a bare Flask floor.
 
     .venv/bin/python bench/intake/run.py [--duration 15] [--connections 8] [--workers 2]
                                          [--rounds 1]
 
 Makes a fresh PostgreSQL database, migrates it and adds a clinic API key, then for the
 bare floor (bare_app.py) and the real app in turn: starts it under gunicorn, warms it
-up and measures it with wrk. Prints requests/s, p50 and p99 for both and the ratio
-app/bare against the target; writes bench/results/intake.json. Exit status: 0 PASS,
-2 BELOW the target, 1 if the run itself failed. See bench/README.md.
+up and measures it with wrk; then the real app again, sent the same order as FHIR. Prints
+requests/s, p50 and p99 for each and the ratios app/bare and fhir/bare against their
+targets; writes bench/results/intake.json. Exit status: 0 PASS, 2 BELOW a target, 1 if
+the run itself failed. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import fhir  # run.py's folder is on sys.path when run as a script
 import redis
-from bare_app import Base  # run.py's folder is on sys.path when run as a script
+from bare_app import Base
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -87,11 +90,15 @@ def main() -> int:
     try:
         url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
         key = prepare_database(url)
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as body_file:
+        today = pharmacy_today(config.from_environment())
+        with (
+            tempfile.NamedTemporaryFile("w", suffix=".json") as body_file,
+            fhir.body_file(today) as fhir_body,
+        ):
             json.dump(prescription_body(), body_file)
             body_file.flush()
             measure = Measure(wrk, options, url, key, body_file.name)
-            rounds = []
+            rounds, fhir_rounds = [], []
             # Alternating rounds, each compared within itself, so a busy spell on the
             # machine weighs on one round's pair rather than on one side only.
             for _ in range(options.rounds):
@@ -106,6 +113,7 @@ def main() -> int:
                     "SELECT count(*) FROM prescriptions",
                 )
                 rounds.append((bare, app))
+                fhir_rounds.append(fhir.measured(measure, fhir_body))
             unpublished = count(
                 url, "SELECT count(*) FROM outbox_messages WHERE published_at IS NULL"
             )
@@ -114,7 +122,7 @@ def main() -> int:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         broker.delete(BROKER_QUEUE)
-    return report(options, rounds, unpublished)
+    return report(options, rounds, unpublished, fhir_rounds)
 
 
 def parse_args() -> argparse.Namespace:
@@ -169,14 +177,22 @@ class Measure:
         self.wrk, self.options = wrk, options
         self.database_url, self.key, self.body_path = database_url, key, body_path
 
-    def run(self, label: str, app_args: list[str], count_rows: str) -> dict:
+    def run(
+        self,
+        label: str,
+        app_args: list[str],
+        count_rows: str,
+        path: str = PATH,
+        body_path: str | None = None,
+    ) -> dict:
+        body_path = body_path or self.body_path
         with self.serve(app_args) as (base, server):
-            check_one_request(base + PATH, self.key, self.body_path, label)
-            self.wrk_run(base, WARMUP_SECONDS)
+            check_one_request(base + path, self.key, body_path, label)
+            self.wrk_run(base + path, body_path, WARMUP_SECONDS)
             time.sleep(1)  # let requests still in flight at wrk's end commit
             before = count(self.database_url, count_rows)
             cpu_before = server_cpu_seconds(server.pid)
-            result = self.wrk_run(base, self.options.duration)
+            result = self.wrk_run(base + path, body_path, self.options.duration)
             cpu = server_cpu_seconds(server.pid) - cpu_before
         # The server has stopped gracefully: every row it will write is written.
         result["rows_stored"] = count(self.database_url, count_rows) - before
@@ -222,7 +238,7 @@ class Measure:
         finally:
             stop(server)
 
-    def wrk_run(self, base: str, seconds: int) -> dict:
+    def wrk_run(self, url: str, body_path: str, seconds: int) -> dict:
         command = [
             self.wrk,
             "-t1",  # one wrk thread is plenty on loopback and leaves the cores to the servers
@@ -231,10 +247,10 @@ class Measure:
             "--latency",
             "--timeout=10s",
             f"--script={HERE / 'post.lua'}",
-            base + PATH,
+            url,
             "--",
             self.key,
-            self.body_path,
+            body_path,
             uuid.uuid4().hex[:8],  # post.lua names each request's patient after it
         ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -336,7 +352,9 @@ def verify(label: str, result: dict, connections: int) -> None:
         raise BenchFailed(f"{label}: {requests} requests answered but {stored} rows stored")
 
 
-def report(options, rounds: list[tuple[dict, dict]], unpublished: int) -> int:
+def report(
+    options, rounds: list[tuple[dict, dict]], unpublished: int, fhir_rounds: list[dict]
+) -> int:
     ratios = [app["requests_per_s"] / bare["requests_per_s"] for bare, app in rounds]
     median = sorted(range(len(rounds)), key=ratios.__getitem__)[len(rounds) // 2]
     (bare, app), ratio = rounds[median], ratios[median]
@@ -348,11 +366,16 @@ def report(options, rounds: list[tuple[dict, dict]], unpublished: int) -> int:
             f"{result['p99_us'] / 1000:10.2f}{result['rows_stored']:8d}"
             f"{result['server_cpu_ms_per_request']:12.2f}"
         )
+    fhir_result = fhir.report(rounds, fhir_rounds)
     if len(rounds) > 1:
         print(f"ratios of the {len(rounds)} rounds: {', '.join(f'{r:.3f}' for r in ratios)}")
     if unpublished:
         print(f"note: {unpublished} orders' work was not handed to the broker")
     print(f"\napp/bare throughput: {ratio:.3f}  (target >= {TARGET})  {verdict}")
+    print(
+        f"fhir/bare throughput: {fhir_result['ratio']:.3f}  (target >= {fhir.TARGET})  "
+        f"{fhir_result['verdict']}"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     settings = {
         "gunicorn_workers": options.workers,
@@ -375,13 +398,14 @@ def report(options, rounds: list[tuple[dict, dict]], unpublished: int) -> int:
         "ratio": round(ratio, 4),
         "round_ratios": [round(r, 4) for r in ratios],
         "rounds": [{"bare": without_report(b), "app": without_report(a)} for b, a in rounds],
+        "fhir": fhir_result,
         "outbox_unpublished": unpublished,
         "target": TARGET,
         "verdict": verdict,
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n")
     print(f"results in {RESULTS.relative_to(ROOT)}")
-    return 0 if verdict == "PASS" else 2
+    return 0 if verdict == fhir_result["verdict"] == "PASS" else 2
 
 
 def without_report(result: dict) -> dict:

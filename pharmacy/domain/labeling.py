@@ -131,9 +131,7 @@ def directions_lines(
     for step in steps:
         last = first + step.days - 1
         days = f"Day {first}" if first == last else f"Days {first}-{last}"
-        lines.append(
-            f"{days}: {_amount(form, strength_mg, step.dose_mg)} by mouth {how_often}"
-        )
+        lines.append(f"{days}: {_amount(form, strength_mg, step.dose_mg)} by mouth {how_often}")
         first = last + 1
     return lines
 
