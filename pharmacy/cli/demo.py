@@ -44,7 +44,8 @@ def _lots(today: date) -> list[dict]:
             form="naltrexone hydrochloride",
             molecular_weight=Decimal("377.87"),
             assay_percent=Decimal("99.20"),
-            quantity_on_hand=Decimal("25000"),
+            # 100 g: a month's batches, each weighing at least the balance's 120 mg.
+            quantity_on_hand=Decimal("100000"),
         ),
         dict(
             ingredient="naltrexone_hcl",

@@ -18,13 +18,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.services import ServiceError
-from pharmacy.services.admin import accounts, clinics, formulary, lots
+from pharmacy.services.admin import accounts, clinics, formulary, lots, stock
 from pharmacy.services.admin.formulary import DOSAGE_FORMS
 from pharmacy.services.admin.lots import LotReceipt
 from pharmacy.services.admin.refusals import refused
 from pharmacy.services.reads import clinics as clinics_read
 from pharmacy.services.reads import formulary as formulary_read
 from pharmacy.services.reads import lots as lots_read
+from pharmacy.services.reads import stock as stock_read
 from pharmacy.services.reads.staff_accounts import staff_accounts
 
 from . import blueprint
@@ -252,6 +253,8 @@ def _lots_page(status: int = 200, **context: Any):
         lots=lots_read.lots_on_record(database.session),
         ingredients=lots_read.ingredients(database.session),
         today=_today(),
+        digest=stock_read.stock_digest(database.session, _today()),
+        stock=stock_read.ingredient_stock(database.session),
         **context,
     )
 
@@ -283,6 +286,9 @@ def admin_receive_lot():
         form=form.get("form", ""),
         molecular_weight=form.get("molecular_weight", ""),
         assay_percent=form.get("assay_percent", ""),
+        water_percent=form.get("water_percent", ""),
+        assay_basis=form.get("assay_basis", "as_is"),
+        coa_number=form.get("coa_number", ""),
     )
     try:
         lot = lots.receive_lot(database.session, staff().actor, receipt, today=_today())
@@ -307,4 +313,20 @@ def admin_lot_quarantine(lot_id: int, change: str):
         return _lots_page(status_of(error), error=error, error_lot=lot_id)
     done = "quarantined: it will not be used" if lot.quarantined else "released for use"
     flash(f"Lot {lot.lot_number} {done}.", "success")
+    return redirect(url_for("dashboard.admin_lots"), code=303)
+
+
+@blueprint.post("/admin/ingredients/<code>/reorder-point")
+@allow(*ADMINS)
+def admin_reorder_point(code: str):
+    """Set or clear (empty) an ingredient's reorder point, for the stock digest."""
+    try:
+        ingredient = stock.set_reorder_point(
+            database.session, staff().actor, code, request.form.get("reorder_point", "")
+        )
+    except ServiceError as error:
+        return _lots_page(status_of(error), error=error, error_ingredient=code)
+    point = ingredient.reorder_point
+    done = f"set to {point} {ingredient.unit}" if point is not None else "cleared"
+    flash(f"{ingredient.name}: reorder point {done}.", "success")
     return redirect(url_for("dashboard.admin_lots"), code=303)

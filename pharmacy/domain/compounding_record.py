@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
+from .batch_record import StepTick
 from .beyond_use import beyond_use_date
 from .compounding.inputs import LotStock
 from .prescription import DosageForm, Problem
@@ -79,9 +80,11 @@ class CompoundingEntry:
     capsule_weights_mg: tuple[Decimal, ...] = ()  # capsules: the QC sample, net fill weights
     final_volume_ml: Decimal | None = None  # oral liquid: the QC measurement
     deviations: str = ""  # anything done otherwise than the worksheet says, and why
+    steps: tuple[StepTick, ...] = ()  # the MFR procedure's steps ticked at the bench
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", tuple(self.components))
+        object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "quantity_made", _number(self.quantity_made))
         weights = tuple(_number(weight) for weight in self.capsule_weights_mg)
         object.__setattr__(self, "capsule_weights_mg", weights)
@@ -363,6 +366,25 @@ def _component_problems(
     missing = [code for code in plan.units if code not in recorded]
     if missing:
         add("components", f"no lot recorded for {', '.join(missing)}")
+
+
+def short_on_shelf(
+    entry: CompoundingEntry, plan: Plan, lots: Mapping[LotKey, LotStock]
+) -> dict[str, str]:
+    """The amounts the shelf cannot cover: problem field → the lot's number. A lot
+    taken by another batch since the form was opened is a conflict with the shelf, not
+    a typing mistake."""
+    short = {}
+    for index, use in enumerate(entry.components):
+        if not isinstance(use, ComponentUse) or use.ingredient_code not in plan.units:
+            continue
+        lot = lots.get((use.ingredient_code, use.lot_number))
+        whole = plan.units[use.ingredient_code] == EACH
+        if lot is None or measure_problem(use.amount, whole=whole) is not None:
+            continue
+        if use.amount > lot.quantity_on_hand:
+            short[f"components[{index}].amount"] = use.lot_number
+    return short
 
 
 def batch_beyond_use(

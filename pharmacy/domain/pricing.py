@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pharmacy.domain.compounding import ComponentLine, Role, Worksheet
+from pharmacy.domain.compounding import ComponentLine, Device, Role, Worksheet
 
 CENT = Decimal("0.01")
 
@@ -93,6 +93,15 @@ def _ingredient_line(
     )
 
 
+def _device_line(device: Device, unit_price: Decimal, markup: Decimal) -> PriceLine:
+    amount = cents(device.count * unit_price * markup)
+    return PriceLine(
+        f"Device: {device.code.replace('_', ' ')}, {device.count} each",
+        amount,
+        f"{device.count} each × ${unit_price} each × {markup} markup = ${amount} (to the cent)",
+    )
+
+
 def _fee(value: Any, dosage_form: str) -> Decimal:
     """A fee is one amount, or one amount per dosage form."""
     return _money(value[dosage_form] if isinstance(value, Mapping) else value)
@@ -111,6 +120,12 @@ def price_worksheet(
     """
     markup = _money(prices["markup"])
     lines = [_ingredient_line(line, prices, markup, names or {}) for line in worksheet.components]
+    # A device (the oral syringe) is charged when the price list has a price for it.
+    lines += [
+        _device_line(device, _money(prices[f"{device.code}_each"]), markup)
+        for device in worksheet.devices
+        if f"{device.code}_each" in prices
+    ]
     compounding = cents(_fee(prices["compounding_fee"], worksheet.dosage_form))
     dispensing = cents(_fee(prices["dispensing_fee"], worksheet.dosage_form))
     form = worksheet.dosage_form.replace("_", " ")

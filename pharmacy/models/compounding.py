@@ -36,6 +36,9 @@ class CompoundingRecord(Base):
     qc: Mapped[dict[str, Any]] = mapped_column(JSON)
     qc_passed: Mapped[bool]
     deviations: Mapped[str] = mapped_column(Text, default="")
+    # Each step of the MFR's procedure as ticked at the bench: the step's words, and who
+    # ticked it and when (empty before the MFR had a procedure).
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None]
 

@@ -37,6 +37,8 @@ class Ingredient(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # api | filler | vehicle | capsule | container
     unit: Mapped[str] = mapped_column(String(10))  # mg | mL | each
+    # Below this much usable stock (all lots, in `unit`) the stock digest asks for an order.
+    reorder_point: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
     lots: Mapped[list[Lot]] = relationship(back_populates="ingredient")
 
@@ -55,6 +57,12 @@ class Lot(Base):
     form: Mapped[str | None] = mapped_column(String(60))
     molecular_weight: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     assay_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # The water content (Karl Fischer or loss on drying) and what the assay is of: the
+    # powder as it is, or the substance free of water (anhydrous, dried); the weight to
+    # weigh corrects for both (`domain.compounding.lots.api_factor`).
+    water_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    assay_basis: Mapped[str] = mapped_column(String(10), default="as_is", server_default="as_is")
+    coa_number: Mapped[str | None] = mapped_column(String(60))  # the certificate of analysis
     quantity_on_hand: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     quarantined: Mapped[bool] = mapped_column(default=False)
 

@@ -54,7 +54,7 @@ def test_the_plan_is_read_from_the_worksheet_as_stored():
         "capsule_3_clear": "each",
         "vial_cap": "each",
     }
-    assert (plan.quantity, plan.batch_quantity, plan.fill_weight_mg) == (D(30), D(32), D(225))
+    assert (plan.quantity, plan.batch_quantity, plan.fill_weight_mg) == (D(30), D(32), D(120))
     assert plan.worked_on == COMPOUNDED_ON
     assert plan.beyond_use_date == date(2027, 5, 19)
     assert [(use.ingredient_code, use.lot_number) for use in plan.planned] == [

@@ -205,7 +205,7 @@ def test_a_titration_in_whole_capsules_is_accepted():
 
 
 def test_a_liquid_dose_need_not_be_whole_millilitres():
-    assert _fields(_order(form="oral_liquid", strength="1", steps=(("1.75", 30),))) == []
+    assert _fields(_order(form="oral_liquid", strength="1", steps=(("1.7", 30),))) == []
 
 
 def test_the_day_total_may_not_exceed_four_and_a_half_mg():

@@ -24,51 +24,52 @@ def amounts(price):
     ("order", "lines", "total"),
     [
         (
-            EXAMPLE_A,  # API: the 120 mg weighed for the triturate, not the 48.39 mg used
+            EXAMPLE_A,  # API: the 120 mg weighed for the triturate, not the 48.33 mg used
             [
-                ("Active ingredient", D("7.20")),  # 120.00 mg × $0.03 × 2.0
-                ("Filler", D("0.73")),  # 7.29483 g × $0.05 × 2.0 = 0.729
+                ("Active ingredient", D("7.20")),  # 120 mg × $0.03 × 2.0
+                ("Filler", D("0.39")),  # 3.935 g × $0.05 × 2.0 = 0.3935
                 ("Capsule shells", D("1.92")),  # 32 × $0.03 × 2.0
                 ("Container", D("1.00")),
                 ("Compounding fee", D("12.00")),
                 ("Dispensing fee", D("5.00")),
             ],
-            D("27.85"),
+            D("27.51"),
         ),
         (
             EXAMPLE_B,
             [
-                ("Active ingredient", D("8.71")),  # 145.16 mg × $0.03 × 2.0 = 8.7096
-                ("Filler", D("0.71")),  # 7.05484 g × $0.05 × 2.0 = 0.7055
+                ("Active ingredient", D("8.70")),  # 145 mg × $0.03 × 2.0
+                ("Filler", D("0.37")),  # 3.695 g × $0.05 × 2.0 = 0.3695
                 ("Capsule shells", D("1.92")),
                 ("Container", D("1.00")),
                 ("Compounding fee", D("12.00")),
                 ("Dispensing fee", D("5.00")),
             ],
-            D("29.34"),
+            D("28.99"),
         ),
         (
             EXAMPLE_C,
             [
                 ("Active ingredient", D("7.20")),
-                ("Filler", D("1.41")),  # 14.10448 g × $0.05 × 2.0 = 1.4104
+                ("Filler", D("0.75")),  # 7.489 g × $0.05 × 2.0 = 0.7489
                 ("Capsule shells", D("3.78")),  # 63 × $0.03 × 2.0
                 ("Container", D("1.00")),
                 ("Compounding fee", D("12.00")),
                 ("Dispensing fee", D("5.00")),
             ],
-            D("30.39"),
+            D("29.73"),
         ),
         (
             EXAMPLE_D,
             [
-                ("Active ingredient", D("8.59")),  # 143.15 mg × $0.03 × 2.0 = 8.589
+                ("Active ingredient", D("8.58")),  # 143 mg × $0.03 × 2.0
                 ("Vehicle", D("11.36")),  # 142 mL × $0.04 × 2.0
                 ("Container", D("1.60")),  # amber bottle $0.80 × 2.0
+                ("Device", D("0.60")),  # oral syringe $0.30 × 2.0
                 ("Compounding fee", D("10.00")),
                 ("Dispensing fee", D("5.00")),
             ],
-            D("36.55"),
+            D("37.14"),
         ),
     ],
 )
@@ -108,24 +109,24 @@ def test_every_line_is_in_cents_and_the_lines_add_up_to_the_total(order):
 def test_the_receipt_names_ingredients_in_words():
     names = {"naltrexone_hcl": "Naltrexone hydrochloride USP"}
     price = price_worksheet(worksheet(EXAMPLE_A), PRICES, 1, names)
-    assert price.lines[0].label == "Active ingredient: Naltrexone hydrochloride USP, 120.00 mg"
+    assert price.lines[0].label == "Active ingredient: Naltrexone hydrochloride USP, 120 mg"
 
 
 def test_ingredients_are_charged_on_what_the_batch_consumes():
     price = price_worksheet(worksheet(EXAMPLE_A), PRICES, 1)
-    assert price.lines[0].label == "Active ingredient: naltrexone_hcl, 120.00 mg"
+    assert price.lines[0].label == "Active ingredient: naltrexone_hcl, 120 mg"
     assert price.lines[0].basis == "120 mg × $0.03/mg × 2.0 markup = $7.20 (to the cent)"
     # A cost in fractions of a cent is never shown: the line's amount is, to the cent.
-    assert price.lines[1].basis == "7.29483 g × $0.05/g × 2.0 markup = $0.73 (to the cent)"
+    assert price.lines[1].basis == "3.935 g × $0.05/g × 2.0 markup = $0.39 (to the cent)"
 
 
-@pytest.mark.parametrize(("minimum", "adjustment"), [("40.00", D("12.15")), ("27.85", None)])
+@pytest.mark.parametrize(("minimum", "adjustment"), [("40.00", D("12.49")), ("27.51", None)])
 def test_the_minimum_price_is_made_up_by_an_adjustment_line(minimum, adjustment):
     price = price_worksheet(worksheet(EXAMPLE_A), {**PRICES, "minimum_price": minimum}, 3)
     last = price.lines[-1]
     if adjustment is None:
         assert last.label == "Dispensing fee"
-        assert price.total == D("27.85")
+        assert price.total == D("27.51")
     else:
         assert (last.label, last.amount) == ("Minimum price adjustment", adjustment)
         assert price.total == D(minimum)
@@ -133,9 +134,9 @@ def test_the_minimum_price_is_made_up_by_an_adjustment_line(minimum, adjustment)
 
 
 def test_each_line_is_rounded_half_up_to_the_cent():
-    # 7.29483 g × $0.05 × 2.5 = 0.91185… → 0.91; 120 mg × $0.03 × 2.5 = 9.00
+    # 3.935 g × $0.05 × 2.5 = 0.491875 → 0.49; 120 mg × $0.03 × 2.5 = 9.00
     price = price_worksheet(worksheet(EXAMPLE_A), {**PRICES, "markup": "2.5"}, 2)
-    assert [line.amount for line in price.lines[:4]] == [D("9.00"), D("0.91"), D("2.40"), D("1.25")]
+    assert [line.amount for line in price.lines[:4]] == [D("9.00"), D("0.49"), D("2.40"), D("1.25")]
     # 32 × 0.025 × 2 = 1.60; 0.005 lands exactly on the half cent and goes up
     price = price_worksheet(worksheet(EXAMPLE_A), {**PRICES, "vial_cap_each": "0.5025"}, 2)
     assert price.lines[3].amount == D("1.01")
@@ -144,7 +145,7 @@ def test_each_line_is_rounded_half_up_to_the_cent():
 def test_a_price_for_the_exact_ingredient_code_wins_over_its_family():
     prices = {**PRICES, "mcc_ph102_per_g": "0.10"}
     price = price_worksheet(worksheet(EXAMPLE_A), prices, 2)
-    assert price.lines[1].amount == D("1.46")  # 7.29483 g × $0.10 × 2.0
+    assert price.lines[1].amount == D("0.79")  # 3.935 g × $0.10 × 2.0
 
 
 def test_a_single_compounding_fee_applies_to_every_dosage_form():

@@ -14,33 +14,45 @@ from pharmacy.domain.screening import Finding, Severity
 
 from .aliquot import stock_solution, triturate
 from .inputs import CompoundingSettings, Formula, LotStock
-from .lots import Stock, api_picks, take_api, usable_lots
-from .quantities import batch_quantity, bottle_for, mg, quantity_dispensed
-from .worksheet import Aliquot, ApiCalculation, ComponentLine, Role, Worksheet
+from .lots import Stock, api_factors, api_picks, api_shares, plan_weighings, usable_lots
+from .quantities import Balance, batch_quantity, bottle_for, mg, quantity_dispensed
+from .worksheet import (
+    Aliquot,
+    AliquotKind,
+    ApiCalculation,
+    ComponentLine,
+    Device,
+    Role,
+    Weighing,
+    Worksheet,
+)
 
 
 def _api_plan(
     order: PrescriptionOrder,
     formula: Formula,
     batch: Decimal,
-    settings: CompoundingSettings,
+    balance: Balance,
     stock: Stock,
 ) -> tuple[ApiCalculation, Aliquot | None, ComponentLine]:
     """Naltrexone HCl for the batch, corrected per lot, with an aliquot below the MWQ."""
     code, reference_mw = formula.api_code, formula.api_reference_mw
     needed = mg(batch * order.strength_mg)
     lots = stock.lots(code)
-    shares, uncovered = take_api(lots, needed, reference_mw)
-    in_batch = sum((share.weigh_mg for share in shares), Decimal(0))
+    plan = plan_weighings(lots, needed, api_factors(lots, reference_mw), balance)
+    shares = api_shares(plan)
+    in_batch = plan.weighed
+    uncovered = plan.uncovered
     aliquot: Aliquot | None = None
     if lots and uncovered:
         stock.short(code, needed, "mg", needed - mg(uncovered), " (as naltrexone HCl)")
-    minimum = mg(settings.minimum_weighable_quantity_mg)
-    if lots and not uncovered and in_batch < minimum:
+    elif lots and not plan.mixable:
+        stock.unmixable(code, balance.reading(needed), balance)
+    elif lots and in_batch < balance.minimum_mg:
         if formula.dosage_form is DosageForm.CAPSULE:
-            made = triturate(lots, needed, minimum, formula, stock)
+            made = triturate(lots, needed, formula, stock, balance)
         else:
-            made = stock_solution(lots, needed, in_batch, minimum, formula, stock)
+            made = stock_solution(lots, needed, in_batch, formula, stock, balance)
         if made is not None:
             aliquot, shares, in_batch = made
     weighed = aliquot.api_weighed_mg if aliquot else in_batch
@@ -59,9 +71,78 @@ def _api_plan(
     return calculation, aliquot, line
 
 
-def _leftover(aliquot: Aliquot | None) -> Decimal:
-    """Diluent used for the aliquot but not carried into the batch."""
-    return aliquot.diluent_amount - aliquot.diluent_in_portion if aliquot else Decimal(0)
+def _weighings(
+    api: ApiCalculation,
+    aliquot: Aliquot | None,
+    filler: ComponentLine | None,
+    filler_after: Decimal | None,
+    balance: Balance,
+) -> list[Weighing]:
+    """What is put on the balance, in the order it is weighed."""
+    steps: list[tuple[str, str, tuple[str, ...], Decimal]] = []
+    api_lots = tuple(share.lot_number for share in api.shares)
+    filler_lots = tuple(pick.lot_number for pick in filler.picks) if filler else ()
+    if aliquot is not None and aliquot.kind is AliquotKind.TRITURATE:
+        assert filler is not None and filler_after is not None
+        steps += [
+            ("Naltrexone HCl for the triturate", api.ingredient_code, api_lots, api.weighed_mg),
+            (
+                f"Filler to make the triturate ({aliquot.ratio_text})",
+                filler.ingredient_code,
+                filler_lots,
+                aliquot.diluent_amount,
+            ),
+            (
+                "Triturate portion for the batch",
+                api.ingredient_code,
+                api_lots,
+                aliquot.portion_amount,
+            ),
+            ("Filler to add to the portion", filler.ingredient_code, filler_lots, filler_after),
+        ]
+    else:
+        what = "Naltrexone HCl" + (" for the stock solution" if aliquot else "")
+        steps += [
+            (what, api.ingredient_code, (share.lot_number,), share.weigh_mg) for share in api.shares
+        ]
+        if filler is not None:
+            steps += [
+                (
+                    "Filler for the batch",
+                    filler.ingredient_code,
+                    (pick.lot_number,),
+                    pick.amount,
+                )
+                for pick in filler.picks
+            ]
+    return [
+        Weighing(what, code, lots, target, *balance.window(target))
+        for what, code, lots, target in steps
+    ]
+
+
+def _below_minimum(weighings: Sequence[Weighing], balance: Balance) -> list[Finding]:
+    """A weighing the balance cannot make is never printed as if it could."""
+    return [
+        Finding(
+            "below_mwq",
+            Severity.HARD_STOP,
+            f"{w.what}: {w.target_mg} mg is below the minimum weighable quantity "
+            f"({balance.minimum_mg} mg): make a larger batch or weigh it on a finer balance",
+        )
+        for w in weighings
+        if w.target_mg < balance.minimum_mg
+    ]
+
+
+def _syringe(order: PrescriptionOrder, containers: int) -> Device:
+    volumes = sorted({step.dose_mg / order.strength_mg for step in order.directions.steps})
+    doses = ", ".join(f"{volume.normalize():f}" for volume in volumes)
+    return Device(
+        "oral_syringe",
+        f"Oral syringe marked in 0.1 mL, for doses of {doses} mL",
+        max(containers, 1),
+    )
 
 
 def _beyond_use(
@@ -118,9 +199,17 @@ def compute_worksheet(
     codes |= {c for c in (formula.filler_code, formula.capsule_code, formula.vehicle_code) if c}
     usable, skipped = usable_lots(lots, codes, compounded_on, formula.api_code)
     stock = Stock(usable, skipped, [])
-    api, aliquot, api_line = _api_plan(order, formula, batch, settings, stock)
+    balance = Balance.of(
+        settings.balance_readability_mg,
+        settings.minimum_weighable_quantity_mg,
+        settings.weighing_tolerance_percent,
+    )
+    api, aliquot, api_line = _api_plan(order, formula, batch, balance, stock)
     components = [api_line]
     fill_weight = api_per_capsule = filler_per_capsule = None
+    filler_line: ComponentLine | None = None
+    filler_after: Decimal | None = None
+    devices: tuple[Device, ...] = ()
     bottle_size: int | None = None
     containers = 1
     if formula.dosage_form is DosageForm.CAPSULE:
@@ -130,15 +219,20 @@ def compute_worksheet(
         api_per_capsule = mg(api.in_batch_mg / batch)
         filler_per_capsule = mg(fill_weight - api.in_batch_mg / batch)
         filler = mg(fill_weight * batch - api.in_batch_mg)
+        # What the balance shows: the batch's fill less the API (or the triturate portion).
+        carried = aliquot.portion_amount if aliquot else api.in_batch_mg
+        filler_after = balance.reading(fill_weight * batch - carried)
+        used = filler_after + (aliquot.diluent_amount if aliquot else Decimal(0))
+        filler_line = stock.component(Role.FILLER, formula.filler_code, "mg", filler, used, balance)
         components += [
-            stock.component(
-                Role.FILLER, formula.filler_code, "mg", filler, filler + _leftover(aliquot)
-            ),
+            filler_line,
             stock.component(Role.CAPSULE, formula.capsule_code, "each", batch, batch),
         ]
     else:
         assert formula.vehicle_code is not None
-        vehicle = batch + _leftover(aliquot)
+        # the stock solution made beyond the 1 mL measured into the batch is discarded
+        leftover = aliquot.diluent_amount - aliquot.diluent_in_portion if aliquot else 0
+        vehicle = batch + leftover
         components.append(stock.component(Role.VEHICLE, formula.vehicle_code, "mL", batch, vehicle))
         bottle_size = bottle_for(quantity, settings.bottle_sizes_ml)
         if bottle_size is None:
@@ -153,8 +247,13 @@ def compute_worksheet(
                     "split the fill or shorten the supply",
                 )
             )
+    if formula.dosage_form is DosageForm.ORAL_LIQUID:
+        devices = (_syringe(order, containers),)
     count = Decimal(containers)
     components.append(stock.component(Role.CONTAINER, formula.container_code, "each", count, count))
+    weighings = _weighings(api, aliquot, filler_line, filler_after, balance)
+    if not stock.findings:  # short stock already says why a weighing is off
+        stock.findings.extend(_below_minimum(weighings, balance))
     bud = _beyond_use(formula, settings, compounded_on, components)
     if supply_outlasts_bud(compounded_on, order.days_supply, bud):
         stock.findings.append(_supply_finding(order, bud))
@@ -184,4 +283,7 @@ def compute_worksheet(
         beyond_use=bud,
         skipped_lots=tuple(skipped),
         findings=tuple(stock.findings),
+        balance=balance,
+        weighings=tuple(weighings),
+        devices=devices,
     )

@@ -90,6 +90,9 @@ class LotStock:
     molecular_weight: Decimal | None = None  # API lots: of the form on the label
     assay_percent: Decimal | None = None  # API lots: purity of that form
     form: str | None = None  # API lots: "hydrochloride", "dihydrate"...
+    water_percent: Decimal | None = None  # API lots: water content (Karl Fischer or LOD)
+    assay_basis: str = "as_is"  # API lots: as_is | anhydrous | dried (see `lots.api_factor`)
+    coa_number: str | None = None  # API lots: the certificate of analysis it was received with
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class CompoundingSettings:
     minimum_weighable_quantity_mg: Decimal
     bottle_sizes_ml: tuple[int, ...]
     beyond_use_days: Mapping[str, int]
+    balance_readability_mg: Decimal = Decimal(1)
+    weighing_tolerance_percent: Decimal = Decimal(5)
 
     @classmethod
     def from_settings(cls, values: Mapping[str, Any]) -> CompoundingSettings:
@@ -107,4 +112,6 @@ class CompoundingSettings:
             beyond_use_days=MappingProxyType(
                 {key: int(days) for key, days in values["beyond_use_days"].items()}
             ),
+            balance_readability_mg=_decimal(values["balance_readability_mg"]),
+            weighing_tolerance_percent=_decimal(values["weighing_tolerance_percent"]),
         )

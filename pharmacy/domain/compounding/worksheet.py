@@ -11,6 +11,8 @@ from pharmacy.domain.beyond_use import BeyondUse
 from pharmacy.domain.prescription import DosageForm
 from pharmacy.domain.screening import Finding, Severity
 
+from .quantities import Balance
+
 
 class Role(enum.StrEnum):
     API = "api"
@@ -56,9 +58,12 @@ class ApiLotShare:
     form: str | None
     molecular_weight: Decimal
     assay_percent: Decimal
-    factor: Decimal  # (MW of the lot's form / reference MW) / (assay % / 100)
+    factor: Decimal  # `lots.api_factor`: salt form, water and assay on its basis
     naltrexone_hcl_mg: Decimal  # what this lot's weight carries, as the reference form
-    weigh_mg: Decimal
+    weigh_mg: Decimal  # a reading of the balance
+    water_percent: Decimal | None = None
+    assay_basis: str = "as_is"  # as_is | anhydrous | dried
+    coa_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,28 @@ class Aliquot:
 
 
 @dataclass(frozen=True)
+class Weighing:
+    """One thing put on the balance, in the order the technician weighs them: at least
+    the MWQ, a reading of the balance, and the window of readings that passes."""
+
+    what: str  # "Naltrexone HCl", "MCC to make the triturate"...
+    ingredient_code: str  # of what is weighed; the triturate's is the API's
+    lot_numbers: tuple[str, ...]
+    target_mg: Decimal
+    low_mg: Decimal
+    high_mg: Decimal
+
+
+@dataclass(frozen=True)
+class Device:
+    """What goes to the patient with the preparation, besides its container."""
+
+    code: str  # "oral_syringe", priced as `<code>_each` when the price list has it
+    description: str
+    count: int
+
+
+@dataclass(frozen=True)
 class SkippedLot:
     lot_id: int
     ingredient_code: str
@@ -151,6 +178,9 @@ class Worksheet:
     beyond_use: BeyondUse
     skipped_lots: tuple[SkippedLot, ...]
     findings: tuple[Finding, ...]
+    balance: Balance | None = None
+    weighings: tuple[Weighing, ...] = ()
+    devices: tuple[Device, ...] = ()
 
     @property
     def on_hold(self) -> bool:

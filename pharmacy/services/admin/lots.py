@@ -20,6 +20,7 @@ from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
 
 LOT_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/-]{0,59}")
+ASSAY_BASES = ("as_is", "anhydrous", "dried")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class LotReceipt:
     form: str = ""
     molecular_weight: str = ""
     assay_percent: str = ""
+    water_percent: str = ""
+    assay_basis: str = "as_is"
+    coa_number: str = ""
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -43,6 +47,28 @@ def _decimal(text: str) -> Decimal | None:
     except (InvalidOperation, AttributeError):
         return None
     return value if value.is_finite() else None
+
+
+def _certificate_problems(
+    receipt: LotReceipt, water: Decimal | None, basis: str, coa: str
+) -> list[tuple[str, str]]:
+    """The water content and the assay's basis as the certificate of analysis gives them:
+    an assay of the substance free of water (anhydrous, dried) needs the water content
+    to be corrected for."""
+    problems: list[tuple[str, str]] = []
+    if basis not in ASSAY_BASES:
+        problems.append(("assay_basis", "as is, anhydrous or dried, as the certificate says"))
+    if receipt.water_percent.strip() and (water is None or not 0 <= water < 50):
+        problems.append(("water_percent", "from 0 to under 50 %, e.g. 8.9 (Karl Fischer)"))
+    elif water is not None and water != water.quantize(Decimal("0.01")):
+        problems.append(("water_percent", "at most 2 decimals"))
+    elif water is None and basis in ASSAY_BASES and basis != "as_is":
+        problems.append(
+            ("water_percent", f"needed for an assay on the {basis} basis, e.g. 8.9 (Karl Fischer)")
+        )
+    if len(coa) > 60:
+        problems.append(("coa_number", "the certificate of analysis number, at most 60 characters"))
+    return problems
 
 
 def receive_lot(session: Session, actor: Actor, receipt: LotReceipt, *, today: date) -> Lot:
@@ -68,6 +94,9 @@ def receive_lot(session: Session, actor: Actor, receipt: LotReceipt, *, today: d
             problems.append(("quantity", "the amount received, more than 0, at most 2 decimals"))
         weight = _decimal(receipt.molecular_weight) if receipt.molecular_weight.strip() else None
         assay = _decimal(receipt.assay_percent) if receipt.assay_percent.strip() else None
+        water = _decimal(receipt.water_percent) if receipt.water_percent.strip() else None
+        basis = receipt.assay_basis.strip() or "as_is"
+        coa = " ".join(receipt.coa_number.split())
         if ingredient is not None and ingredient.kind == "api":
             if not receipt.form.strip():
                 problems.append(("form", "the salt form on the certificate of analysis"))
@@ -75,6 +104,7 @@ def receive_lot(session: Session, actor: Actor, receipt: LotReceipt, *, today: d
                 problems.append(("molecular_weight", "of the lot's form, e.g. 377.87"))
             if assay is None or not 50 < assay <= 110:
                 problems.append(("assay_percent", "from the certificate of analysis, e.g. 99.2"))
+            problems += _certificate_problems(receipt, water, basis, coa)
         if problems:
             raise refused(*problems)
         assert ingredient is not None and quantity is not None
@@ -94,6 +124,9 @@ def receive_lot(session: Session, actor: Actor, receipt: LotReceipt, *, today: d
             form=receipt.form.strip() or None if ingredient.kind == "api" else None,
             molecular_weight=weight if ingredient.kind == "api" else None,
             assay_percent=assay if ingredient.kind == "api" else None,
+            water_percent=water if ingredient.kind == "api" else None,
+            assay_basis=basis if ingredient.kind == "api" else "as_is",
+            coa_number=coa or None,
         )
         session.add(lot)
         session.flush()

@@ -11,11 +11,12 @@ order).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pharmacy.domain.batch_record import procedure_of, step_record, tick_problems
 from pharmacy.domain.compounding import LotStock
 from pharmacy.domain.compounding_record import (
     ComponentUse,
@@ -26,6 +27,7 @@ from pharmacy.domain.compounding_record import (
     batch_beyond_use,
     entry_problems,
     qc_result,
+    short_on_shelf,
 )
 from pharmacy.domain.prescription import Problem
 from pharmacy.domain.written import tidy
@@ -39,7 +41,7 @@ from pharmacy.models import (
     in_current_fill,
     utcnow,
 )
-from pharmacy.services import Conflict
+from pharmacy.services import Conflict, Invalid, ServiceError
 from pharmacy.services.counter.access import Action, Forbidden, Staff, authorize
 from pharmacy.services.counter.changes import (
     checked_move,
@@ -58,6 +60,21 @@ QC_SETTINGS = ("capsule_weight_tolerance_percent", "liquid_volume_tolerance_perc
 VERIFIER_MAY_BE_COMPOUNDER = "verifier_may_be_compounder"
 
 
+class ShelfShort(Conflict, Invalid):
+    """The lots on the shelf cannot cover what the entry says was taken from them (409):
+    named by lot, and by field, so the form shows where."""
+
+    def __init__(self, problems: list[Problem], lot_numbers: list[str]) -> None:
+        ServiceError.__init__(
+            self,
+            "The shelf cannot cover this batch: "
+            + "; ".join(problem.message for problem in problems),
+        )
+        self.problems = problems
+        self.code = "short_on_shelf"
+        self.extra = {"lots": ", ".join(lot_numbers)}
+
+
 def record_compounding(
     session: Session,
     staff: Staff,
@@ -65,8 +82,11 @@ def record_compounding(
     entry: CompoundingEntry,
     *,
     request_id: str | None = None,
+    zone: tzinfo = UTC,
 ) -> CompoundingRecord:
-    """Record what was made for a ready order, which becomes `compounded`."""
+    """Record what was made for a ready order, which becomes `compounded`, with the MFR
+    procedure's steps as ticked (`zone`: the pharmacy's, for the times written on the
+    form). Refused with ShelfShort when a lot does not hold what was taken from it."""
     with unit_of_work(session):
         authorize(session, staff, Action.RECORD_COMPOUNDING)
         prescription = locked(session, rx_number)
@@ -75,8 +95,16 @@ def record_compounding(
         if not isinstance(entry, CompoundingEntry):
             raise invalid([Problem("entry", "must be a CompoundingEntry")])
         plan = Plan.from_worksheet(worksheet.data)
+        formula = session.get(MasterFormulationRecord, worksheet.mfr_id)
+        procedure = procedure_of(formula.formula)
+        now = utcnow()
         lots = _locked_lots(session, entry, plan)
-        problems = entry_problems(entry, plan, {key: stock for key, (_, stock) in lots.items()})
+        shelf = {key: stock for key, (_, stock) in lots.items()}
+        problems = entry_problems(entry, plan, shelf)
+        short = short_on_shelf(entry, plan, shelf)
+        if problems and {problem.field for problem in problems} <= set(short):
+            raise ShelfShort(problems, sorted(set(short.values())))
+        problems += tick_problems(entry.steps, procedure, entry.compounded_on, now, zone)
         if problems:
             raise invalid(problems)
         qc = qc_result(entry, plan, _tolerances(session))
@@ -94,13 +122,22 @@ def record_compounding(
             mfr_id=worksheet.mfr_id,
             compounded_on=entry.compounded_on,
             compounded_by=staff.user_id,
-            compounded_at=utcnow(),
+            compounded_at=now,
             components=components,
             quantity_made=entry.quantity_made,
             quantity_unit=plan.dosage_form.unit,
             qc={**plain(qc), "summary": qc.summary},
             qc_passed=qc.passed,
             deviations=tidy(entry.deviations),
+            steps=step_record(
+                procedure,
+                entry.steps,
+                user_id=staff.user_id,
+                initials=staff.initials,
+                day=entry.compounded_on,
+                recorded_at=now,
+                zone=zone,
+            ),
         )
         session.add(record)
         write_move(session, prescription, change, staff)
@@ -117,6 +154,8 @@ def record_compounding(
             qc_check=qc.check.value,
             qc_passed=qc.passed,
             has_deviations=bool(record.deviations),
+            steps_ticked=sum(1 for step in record.steps if step["done"]),
+            steps=len(record.steps),
             lots=[{"lot_id": c["lot_id"], "amount": c["amount"]} for c in components],
             **_bud_moved(was, prescription.beyond_use_date),
         )

@@ -118,6 +118,9 @@ def lot_stock(lot: Lot, code: str) -> LotStock:
         molecular_weight=lot.molecular_weight,
         assay_percent=lot.assay_percent,
         form=lot.form,
+        water_percent=lot.water_percent,
+        assay_basis=lot.assay_basis or "as_is",
+        coa_number=lot.coa_number,
     )
 
 
