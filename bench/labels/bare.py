@@ -20,7 +20,7 @@ from pharmacy.domain.labeling import LabelFacts, label_fields
 
 PAGE = (4 * inch, 2 * inch)  # thermal-4x2.toml
 MARGIN = 0.08 * inch
-LEADING = 1.1  # label.toml's line_height
+LEADING = 1.08  # label.toml's line_height
 
 # As label_templates/label.toml starts each field (run.py checks they still agree).
 REGULAR, BOLD = "Helvetica", "Helvetica-Bold"

@@ -5,6 +5,8 @@ below a given top edge: a line of text, a row of the receipt's table, a boxed wa
 a rule. Labels stack the pieces in one box (shrinking sizes until they fit, see
 `label.py`); receipts flow them down pages (`receipt.py`). Lines are spaced by the
 glyph boxes a PDF reader computes, so no two lines ever overlap, whatever the fonts.
+Text is wrapped in reading order and each line measured and drawn as it is seen
+(`bidi.visual`: a right-to-left name joined and in visual order).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from reportlab.pdfgen.canvas import Canvas
 
 from label_templates import Block, Layout
+from pharmacy.labels.bidi import visual
 from pharmacy.labels.fonts import Typeface, clean
 
 Paragraph = Sequence[str]  # the segments of one paragraph, joined by the block's separator
@@ -162,13 +165,13 @@ class Typesetter:
 
             def fits(text: str, number: int) -> bool:
                 indent = block.hanging_indent if number else 0.0
-                return face.width(text, size) <= width - indent
+                return face.width(visual(text), size) <= width - indent
 
             wrapped = wrap(segments, block.separator, fits)
             broken |= wrapped.broken
             for number, text in enumerate(wrapped.lines):
                 indent = block.hanging_indent if number else 0.0
-                result.append(self.line(face, text, size, indent))
+                result.append(self.line(face, visual(text), size, indent))
         return result, broken
 
     def draw_line(
@@ -231,7 +234,7 @@ class Typesetter:
         """A two-column table: words wrapped on the left, the amount right-aligned."""
         face = self.faces[block.font]
         measured = Measured(block, size)
-        amounts = [self.line(face, clean(amount), size) for _, amount in rows]
+        amounts = [self.line(face, visual(clean(amount)), size) for _, amount in rows]
         column = max((amount.width for amount in amounts), default=0.0)
         gap = size if column else 0.0
         for (words, _), amount in zip(rows, amounts, strict=True):

@@ -19,14 +19,21 @@ from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
 from label_templates import WARNING_MIN_SIZE, Block, Layout, Stock, TemplateError, stocks_for
-from pharmacy.domain.labeling import LABEL_FIELDS, LabelFacts, label_fields
+from pharmacy.domain.labeling import LABEL_FIELDS, LabelFacts
+from pharmacy.domain.labeling import label_fields as english_or_translated_fields
 from pharmacy.labels.barcode import BarcodeBlock
 from pharmacy.labels.engine import Measured, Paragraph, Typesetter, paragraphs
 from pharmacy.labels.errors import LabelDoesNotFit, UnprintableText
+from pharmacy.labels.i18n import translator
 from pharmacy.labels.templates import resolve
 
 DrawAt = Callable[[Canvas, float, float, float], None]  # canvas, left, top, width
 GUIDE = Color(0.75, 0.75, 0.75)
+
+
+def label_fields(facts: LabelFacts) -> dict[str, tuple[str, ...]]:
+    """The label's fields, in the patient's language (from its catalog) and English."""
+    return english_or_translated_fields(facts, translator(facts.language))
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,7 @@ def render_labels(
 ) -> bytes:
     """A PDF of the labels in the order given: one per page on a roll, row by row on a sheet.
 
+    `layout` is `label`, or `label-large-print` (18 pt) on a stock that holds it.
     `start_position` skips that many labels of the first sheet (a partly used sheet);
     `guides` outlines each label in grey (for previews, never for printing). Every label
     is fitted before anything is drawn, so a batch with one label that does not fit is

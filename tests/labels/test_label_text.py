@@ -94,7 +94,10 @@ def test_every_label_field_has_its_words():
     assert fields["filled"] == ("Filled: Nov 21, 2026",)
     assert fields["use_by"] == ("Use by: Dec 25, 2026",)
     assert fields["rx_number"] == ("Rx 1000125",)
-    assert fields["auxiliary"] == ("Shake well before each dose.",)
+    assert fields["auxiliary"] == (
+        "Shake well before each dose.",
+        "Measure each dose with the oral syringe provided.",
+    )
 
 
 def test_quantity_and_refills_read_naturally():
