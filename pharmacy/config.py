@@ -28,6 +28,13 @@ def from_environment() -> dict[str, object]:
         "PHARMACY_NAME": env("PHARMACY_NAME", "Demo Compounding Pharmacy"),
         "PHARMACY_ADDRESS": env("PHARMACY_ADDRESS", "100 High St, Columbus, OH 43215"),
         "PHARMACY_PHONE": env("PHARMACY_PHONE", "614-555-0123"),
+        # The pharmacy's own NPI, printed on receipts (an HSA/FSA administrator asks for it).
+        "PHARMACY_NPI": env("PHARMACY_NPI", "1234567893"),
+        # Carriers a fill may be mailed by, each with the days it takes to arrive
+        # ("name=days; ..."): counted against the beyond-use date when a fill is shipped.
+        "SHIPPING_CARRIERS": transit_days(
+            env("SHIPPING_CARRIERS", "USPS Priority Mail=3; UPS Ground=5; FedEx Overnight=1")
+        ),
         # Dates on prescriptions ("not in the future") are the pharmacy's dates, not UTC's.
         "PHARMACY_TIMEZONE": env("PHARMACY_TIMEZONE", "America/New_York"),
         "LOG_LEVEL": env("LOG_LEVEL", "INFO"),
@@ -88,6 +95,16 @@ def from_environment() -> dict[str, object]:
         # the pharmacy's day, not from one second to the next).
         "WEBHOOK_REFILL_DUE_EVERY_S": float(env("WEBHOOK_REFILL_DUE_EVERY_S", "300")),
     }
+
+
+def transit_days(text: str) -> dict[str, int]:
+    """Carriers and their transit days from "USPS Priority Mail=3; UPS Ground=5"."""
+    carriers = {}
+    for part in text.split(";"):
+        name, _, days = part.partition("=")
+        if name.strip():
+            carriers[name.strip()] = int(days)
+    return carriers
 
 
 def _limit_storage(broker_url: str | None) -> str:

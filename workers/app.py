@@ -20,6 +20,7 @@ TASK_TIME_LIMIT_S = 300  # well under the broker's visibility timeout (3600 s)
 # Automatic refills and renewal requests go by the pharmacy's day; a round every hour
 # takes up a new day within the hour, and a round that finds nothing new is cheap.
 REFILL_ROUND_INTERVAL_S = 3600
+STOCK_DIGEST_INTERVAL_S = 24 * 3600  # the stock digest, once a day
 
 
 def make_celery(flask_app: Flask) -> Celery:
@@ -53,6 +54,11 @@ def make_celery(flask_app: Flask) -> Celery:
                 # A webhook worker that was away skips the rounds missed, not runs each.
                 "options": {"expires": flask_app.config["WEBHOOK_SCAN_INTERVAL_S"] * 4},
             },
+            # Lots expiring and ingredients running short, to the audit trail (workers/stock).
+            "stock-digest": {
+                "task": "workers.stock.digest",
+                "schedule": STOCK_DIGEST_INTERVAL_S,
+            },
         },
         # Webhook tasks have a queue of their own: a slow receiver never delays an order.
         task_routes={"workers.webhooks.*": {"queue": "webhooks"}},
@@ -72,4 +78,4 @@ def _fresh_connections_after_fork(**_kwargs) -> None:
     database.bound(flask_app).engine.dispose(close=False)
 
 
-from . import tasks, webhooks  # noqa: E402,F401  (registers the tasks on celery_app)
+from . import stock, tasks, webhooks  # noqa: E402,F401  (registers the tasks on celery_app)

@@ -106,7 +106,14 @@ def _fill(fill: FillShown) -> dict[str, Any]:
         if fill.price_total is not None
         else None,
         "dispensed_on": fill.dispensed_on.isoformat() if fill.dispensed_on else None,
-        "shipment": None,
+        "shipment": {
+            "carrier": fill.shipment.carrier,
+            "tracking_number": fill.shipment.tracking_number,
+            "shipped_on": fill.shipment.shipped_on.isoformat(),
+            "arrives_on": fill.shipment.arrives_on.isoformat(),
+        }
+        if fill.shipment
+        else None,
     }
 
 

@@ -299,6 +299,24 @@ class PatientIn(Closed):
     allergies: Annotated[list[ShortText], Field(max_length=50)] | None = None
     medications: Annotated[list[MedicationEntry], Field(max_length=50)] | None = None
     conditions: Annotated[list[ShortText], Field(max_length=50)] | None = None
+    # The language the patient reads: the label's directions and warning, and the
+    # information sheet, print in it (English too on the label). Null: English.
+    language: Annotated[
+        str | None,
+        Strict(),
+        Field(max_length=35),
+        _rule(lambda tag: None if tag is None else rx.language_problem(tag)),
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "maxLength": 35,
+                "default": rx.DEFAULT_LANGUAGE,
+                "description": "BCP 47 tag of the language the patient reads; supported: "
+                + ", ".join(f"{code} ({name})" for code, name in rx.PATIENT_LANGUAGES.items()),
+                "examples": ["es", "es-MX"],
+            }
+        ),
+    ] = rx.DEFAULT_LANGUAGE
 
 
 class MedicationIn(Closed):
@@ -382,6 +400,7 @@ class PrescriptionIn(Closed):
                     for m in pt.medications
                 ),
                 conditions=None if pt.conditions is None else tuple(pt.conditions),
+                language=pt.language or rx.DEFAULT_LANGUAGE,
             ),
             dosage_form=rx.DosageForm(self.medication.dosage_form),
             strength_mg=self.medication.strength_mg,

@@ -24,8 +24,9 @@ from pharmacy.models import Clinic, Patient, Prescription, User, Worksheet, in_c
 from pharmacy.services import SYSTEM
 from pharmacy.services import worker as work
 from pharmacy.services.counter import actions as staff_actions
-from pharmacy.services.counter import printing
+from pharmacy.services.counter import payments, printing, questions
 from pharmacy.services.counter.actions import Staff
+from pharmacy.services.counter.counseling import Offer
 from pharmacy.services.intake import prescriptions
 
 # (first, last, born, form, strength, steps, medications)
@@ -38,7 +39,13 @@ MORE_PATIENTS = [
     ("Emma", "Brown", date(1988, 10, 10), "capsule", "1.5", [("1.5", 30)], []),
     ("Liam", "Wilson", date(1955, 5, 23), "capsule", "4.5", [("4.5", 30)], []),
     ("Sofia", "Rossi", date(1969, 1, 15), "capsule", "3", [("3", 30)], []),
+    # 90 days of oral liquid, which keeps fewer days: held for a pharmacist to split.
+    ("Aiko", "Tanaka", date(1990, 6, 12), "oral_liquid", "1", [("1.5", 90)], []),
 ]
+QUESTION = (
+    "The patient's list says she stopped tramadol last week: can you confirm the date, "
+    "and that she should start at 1.5 mg?"
+)
 QC_WEIGHTS = (
     "224.6",
     "225.3",
@@ -60,7 +67,9 @@ class DemoQueue:
 
 
 def stage_demo_queue(session: Session, today: date) -> DemoQueue:
-    """Add, work and advance the demo orders; run once, on a new demo database."""
+    """Add, work and advance the demo orders; run once, on a new demo database. Besides
+    every column of the queue, one order waits for its prescriber's answer and one 90-day
+    oral liquid is held to be split at its beyond-use date."""
     clinic = session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC))
     assert clinic is not None, "load the demo first (demo.load_demo)"
     for first, last, born, form, strength, steps, medications in MORE_PATIENTS:
@@ -91,10 +100,18 @@ def stage_demo_queue(session: Session, today: date) -> DemoQueue:
         if last in ready:
             staff_actions.verify(session, pharmacist, ready[last])
     if "Wilson" in ready:
-        # Labelled (by the pharmacist who verified it), then handed over.
+        # Labelled (by the pharmacist who verified it), paid in cash, then handed over;
+        # the patient declined the offer to counsel.
         order = session.get(Prescription, ready["Wilson"])
         printing.record_print(session, pharmacist.actor, "label", [order], stock="thermal-4x2")
-        staff_actions.dispense(session, technician, ready["Wilson"], today=today)
+        cash = payments.Tender("cash", order.price_total)
+        payments.take_payment(session, technician, order.id, cash, today=today)
+        staff_actions.dispense(
+            session, technician, ready["Wilson"], today=today, counseling=Offer("declined")
+        )
+    if "Brown" in ready:
+        # A question to the prescriber, waiting for the clinic's answer.
+        questions.ask_prescriber(session, pharmacist, ready["Brown"], QUESTION)
     if "Rossi" in ready:
         staff_actions.cancel(
             session, checker, ready["Rossi"], "Prescriber cancelled: dose changed by phone"

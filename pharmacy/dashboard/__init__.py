@@ -77,5 +77,7 @@ def init_app(app: Flask) -> None:
 
 
 from . import actions, admin, audit, auth, errors, filters, orders, queue, renewals  # noqa: E402,F401
+from .counter import payments_report  # noqa: E402,F401  (payments, shipping, the day's report)
 from .patients import patient  # noqa: E402,F401  (registers the patient's page)
+from .recall import lot_recall_page  # noqa: E402,F401  (batch records, recalls, stock)
 from .webhooks import admin_webhooks  # noqa: E402,F401  (registers the webhooks page)

@@ -9,9 +9,13 @@ so a reload never posts twice.
 
 from __future__ import annotations
 
+from datetime import time
+from zoneinfo import ZoneInfo
+
 from flask import Response, current_app, flash, g, redirect, request, url_for
 
 from pharmacy.clock import pharmacy_today
+from pharmacy.domain.batch_record import StepTick
 from pharmacy.domain.compounding_record import ComponentUse, CompoundingEntry
 from pharmacy.domain.workflow import Action, roles_for
 from pharmacy.extensions import database
@@ -23,6 +27,8 @@ from pharmacy.services.reads import compounding as bench
 from pharmacy.services.records import outbox
 
 from . import blueprint
+from .counter import offer_from
+from .errors import status_of
 from .orders import STOCKS, compounding_defaults, render_order
 from .roles import PRINTERS, allow, allow_action, staff
 
@@ -101,7 +107,8 @@ def verify(rx_number: int):
 @allow_action(Action.DISPENSE)
 def dispense(rx_number: int):
     """A pharmacist may hand over a fill whose use-by date comes before its supply ends
-    with a written reason (`short_supply_reason`); without one it is refused."""
+    with a written reason (`short_supply_reason`); without one it is refused. The offer
+    to counsel is answered on the same form (`counter.offer_from`)."""
     reason = request.form.get("short_supply_reason") or None
     try:
         act.dispense(
@@ -111,13 +118,14 @@ def dispense(rx_number: int):
             today=pharmacy_today(current_app.config),
             request_id=g.get("request_id"),
             short_supply_reason=reason,
+            counseling=offer_from(request.form),
         )
     except Invalid as error:
         return render_order(
             rx_number,
             status=422,
             error=error,
-            form={"short_supply_reason": reason},
+            form={"short_supply_reason": reason, "counseling": request.form.get("counseling")},
             open_form=Action.DISPENSE.value,
         )
     return _done(Action.DISPENSE, rx_number)
@@ -168,6 +176,8 @@ def compounding_entry(form) -> tuple[CompoundingEntry, dict]:
     )
     weights = [w.strip() for w in form.getlist("capsule_weight")]
     volume = form.get("final_volume_ml", "").strip()
+    ticked = form.getlist("step")
+    times = {step: form.get(f"step_at_{step}", "").strip() for step in ticked}
     entry = CompoundingEntry(
         compounded_on=pharmacy_today(current_app.config),
         components=components,
@@ -175,6 +185,7 @@ def compounding_entry(form) -> tuple[CompoundingEntry, dict]:
         capsule_weights_mg=tuple(w for w in weights if w),
         final_volume_ml=volume or None,
         deviations=form.get("deviations", ""),
+        steps=tuple(StepTick(step, _time_of_day(times[step])) for step in ticked),
     )
     shown = {
         "rows": [
@@ -187,8 +198,20 @@ def compounding_entry(form) -> tuple[CompoundingEntry, dict]:
         "capsule_weights": weights,
         "final_volume_ml": volume,
         "deviations": form.get("deviations", ""),
+        "steps": ticked,
+        "step_times": times,
     }
     return entry, shown
+
+
+def _time_of_day(text: str) -> time | str | None:
+    """HH:MM as typed; anything else is passed on for the domain to name."""
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 @blueprint.post(RX + "/compounding")
@@ -197,7 +220,12 @@ def record_compounding(rx_number: int):
     entry, shown = compounding_entry(request.form)
     try:
         act.record_compounding(
-            database.session, staff(), rx_number, entry, request_id=g.get("request_id")
+            database.session,
+            staff(),
+            rx_number,
+            entry,
+            request_id=g.get("request_id"),
+            zone=ZoneInfo(str(current_app.config["PHARMACY_TIMEZONE"])),
         )
     except Invalid as error:
         defaults = compounding_defaults(bench.worksheet_data(database.session, rx_number))
@@ -206,7 +234,7 @@ def record_compounding(rx_number: int):
         shown |= {k: defaults[k] for k in ("batch_quantity", "fill_weight_mg")}
         return render_order(
             rx_number,
-            status=422,
+            status=status_of(error),  # 409 when the shelf cannot cover the batch
             error=error,
             form=shown,
             open_form=Action.RECORD_COMPOUNDING.value,
@@ -236,21 +264,47 @@ def _pdf(pdf: bytes, name: str) -> Response:
     return response
 
 
+# The label form's choices: the stock, and whether the label is in large print.
+LABEL_PRINTS = {
+    "thermal-4x2": ("thermal-4x2", False),
+    "thermal-4x3": ("thermal-4x3", False),
+    "thermal-4x6": ("thermal-4x6", False),
+    "large-print": ("thermal-4x6", True),
+}
+
+
 @blueprint.post(RX + "/label")
 @allow(*PRINTERS, doing="print labels and receipts")
 def print_label(rx_number: int):
     """The prescription label as a PDF download, initialled by the verifying pharmacist
     (or with a blank to initial by hand before verification); the print is audited."""
+    stock, large_print = LABEL_PRINTS.get(request.form.get("stock", ""), (STOCKS["label"], False))
     pdf = printing.print_label(
         database.session,
         staff().actor,
         str(rx_number),
         current_app.config,
         pharmacy_today(current_app.config),
-        stock=STOCKS["label"],
+        stock=stock,
+        large_print=large_print,
         request_id=g.get("request_id"),
     )
     return _pdf(pdf, f"label-{rx_number}.pdf")
+
+
+@blueprint.post(RX + "/patient-papers")
+@allow(*PRINTERS, doing="print labels and receipts")
+def print_patient_papers(rx_number: int):
+    """The information sheet and wallet card, in the patient's language; audited."""
+    pdf = printing.print_patient_papers(
+        database.session,
+        staff().actor,
+        str(rx_number),
+        current_app.config,
+        pharmacy_today(current_app.config),
+        request_id=g.get("request_id"),
+    )
+    return _pdf(pdf, f"patient-papers-{rx_number}.pdf")
 
 
 @blueprint.post(RX + "/receipt")

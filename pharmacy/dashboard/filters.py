@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "compounded": "Compounded",
     "verified": "Verified",
     "dispensed": "Dispensed",
+    "shipped": "Shipped",
     "rejected": "Rejected",
     "cancelled": "Cancelled",
     "open": "Open",
@@ -37,6 +38,7 @@ ACTION_LABELS = {
     "record_compounding": "Record compounding",
     "verify": "Verify",
     "dispense": "Dispense",
+    "ship": "Ship",
     "cancel": "Cancel order",
 }
 ROLE_LABELS = {

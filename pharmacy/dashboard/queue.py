@@ -18,15 +18,15 @@ from flask import current_app, g, render_template, request
 
 from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
-from pharmacy.services.reads import refills_due, work_queue
+from pharmacy.services.reads import refills_due, stock, work_queue
 from pharmacy.services.reads.refills_due import DueCursor
 from pharmacy.services.reads.work_queue import VIEWS, Cursor, Search
 
 from . import blueprint
-from .roles import EVERYONE, PHARMACY_STAFF, allow, role, staff
+from .roles import AUDITORS, EVERYONE, PHARMACY_STAFF, allow, role, staff
 
 TABS = ("open", "on_hold", "awaiting_prescriber", "ready", "compounded", "verified", "received")
-CLOSED_TABS = ("dispensed", "rejected", "cancelled", "all")
+CLOSED_TABS = ("dispensed", "shipped", "rejected", "cancelled", "all")
 MAX_QUERY_CHARS = 100
 
 
@@ -108,6 +108,8 @@ def queue():
         "due": due,
         "due_count": due_count,
         "renewals_count": work_queue.renewals_pending(session) if renews else None,
+        # Lots running out of date and ingredients running short (the stock digest).
+        "stock": stock.stock_digest(session, today) if role() in AUDITORS else None,
         "query": query,
         "day": day,
         "view": view,

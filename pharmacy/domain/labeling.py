@@ -2,6 +2,9 @@
 
 The wording lives here once: explicit directions (never "once daily" or "q.d."), one
 line per titration step, the opioid warning word for word, the compounded statement.
+The English wording is also the message id of its translation: the directions, warning
+and auxiliary lines print in the patient's language through a `Translator` (the labels
+layer reads it from the catalogs in pharmacy/translations), with English as well.
 `pharmacy.labels` only decides where and how large each field is printed, from the
 declarative layouts in `label_templates/`, so a field's name here is the name a layout
 uses.
@@ -11,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from pharmacy.domain.prescription import DirectionStep, DosageForm
+from pharmacy.domain.prescription import PATIENT_LANGUAGES, DirectionStep, DosageForm
 from pharmacy.domain.refills import refill_line
 
 OPIOID_WARNING = (
@@ -23,6 +26,9 @@ OPIOID_WARNING = (
     "may cause sudden withdrawal. Tell every doctor and dentist you take naltrexone."
 )
 COMPOUNDED_STATEMENT = "This medicine was compounded by the pharmacy."
+# Every oral liquid goes out with an oral syringe (intake refuses a dose it cannot
+# measure): the label says to use it, not a kitchen spoon.
+ORAL_SYRINGE = "Measure each dose with the oral syringe provided."
 DRUG_NAME = "Naltrexone HCl"
 
 # Spelled out: a patient reads "twice a day", a pharmacist's shorthand ("b.i.d.") is an error.
@@ -36,6 +42,8 @@ LABEL_FIELDS = (
     "directions",
     "auxiliary",
     "warning",
+    "directions_english",
+    "auxiliary_english",
     "rx_number",
     "quantity",
     "refills",
@@ -49,6 +57,9 @@ LABEL_FIELDS = (
     "pharmacy_address",
     "pharmacy_phone",
 )
+# The English copy of what a patient who reads another language gets in theirs (state
+# rules want English on the container too); empty on an English label.
+ENGLISH_COPY_FIELDS = ("directions_english", "auxiliary_english")
 RECEIPT_FIELDS = (
     "pharmacy_name",
     "pharmacy_address",
@@ -58,8 +69,33 @@ RECEIPT_FIELDS = (
     "rx_number",
     "date",
     "item",
+    "prescriber",
+    "days_supply",
+    "pharmacy_npi",
+    "eligible_expense",
 )
 RECEIPT_ROWS = ("price_lines", "total", "payment")
+
+
+class Translator(Protocol):
+    """gettext's two calls, as `babel.support.Translations` (or `gettext`) answers them."""
+
+    def gettext(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+class _English:
+    """The message ids are the English wording: English needs no catalog."""
+
+    def gettext(self, message: str, /) -> str:
+        return message
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        return singular if n == 1 else plural
+
+
+ENGLISH: Translator = _English()
 
 
 def number(value: Decimal) -> str:
@@ -90,18 +126,32 @@ def drug_description(
     return f"{name} {number(strength_mg)} mg/mL oral liquid"
 
 
-def _amount(dosage_form: DosageForm, strength_mg: Decimal, dose_mg: Decimal) -> str:
-    """'1 capsule (1.5 mg)', '2 capsules (3 mg)', '4.5 mL (4.5 mg)'."""
+def _amount(
+    dosage_form: DosageForm, strength_mg: Decimal, dose_mg: Decimal, translator: Translator
+) -> str:
+    """'1 capsule (1.5 mg)', '2 capsules (3 mg)', '4.5 mL (4.5 mg)'. Numbers keep the
+    decimal point in every language: the dose reads as on the English copy and the
+    prescription, never 1,5 beside 1.5."""
     per_unit = dose_mg / strength_mg
+    dose = number(dose_mg)
     if dosage_form is DosageForm.CAPSULE:
         if per_unit != per_unit.to_integral_value():
             raise ValueError(
                 f"{number(dose_mg)} mg is not a whole number of {number(strength_mg)} mg capsules"
             )
         count = per_unit.to_integral_value()
-        return f"{number(count)} {plural(count, 'capsule')} ({number(dose_mg)} mg)"
+        wording = translator.ngettext(
+            "{count} capsule ({dose} mg)", "{count} capsules ({dose} mg)", int(count)
+        )
+        return wording.format(count=number(count), dose=dose)
     volume = per_unit.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return f"{number(volume)} mL ({number(dose_mg)} mg)"
+    return translator.gettext("{volume} mL ({dose} mg)").format(volume=number(volume), dose=dose)
+
+
+def _how_often(times_per_day: int, translator: Translator) -> str:
+    if times_per_day not in HOW_OFTEN:
+        raise ValueError(f"times_per_day must be between 1 and {max(HOW_OFTEN)}")
+    return translator.gettext(HOW_OFTEN[times_per_day])
 
 
 def directions_lines(
@@ -109,6 +159,7 @@ def directions_lines(
     strength_mg: Decimal,
     steps: Sequence[DirectionStep],
     times_per_day: int = 1,
+    translator: Translator = ENGLISH,
 ) -> list[str]:
     """Explicit directions: one line for a fixed dose, one line per step of a titration.
 
@@ -121,19 +172,55 @@ def directions_lines(
     form = DosageForm(dosage_form)
     if not steps:
         raise ValueError("directions need at least one step")
-    if times_per_day not in HOW_OFTEN:
-        raise ValueError(f"times_per_day must be between 1 and {max(HOW_OFTEN)}")
-    how_often = HOW_OFTEN[times_per_day]
+    how_often = _how_often(times_per_day, translator)
+    _ = translator.gettext
     if len(steps) == 1:
-        return [f"Take {_amount(form, strength_mg, steps[0].dose_mg)} by mouth {how_often}"]
+        amount = _amount(form, strength_mg, steps[0].dose_mg, translator)
+        return [_("Take {amount} by mouth {how_often}").format(amount=amount, how_often=how_often)]
     lines = []
     first = 1
     for step in steps:
         last = first + step.days - 1
-        days = f"Day {first}" if first == last else f"Days {first}-{last}"
-        lines.append(f"{days}: {_amount(form, strength_mg, step.dose_mg)} by mouth {how_often}")
+        days = (
+            _("Day {first}").format(first=first)
+            if first == last
+            else _("Days {first}-{last}").format(first=first, last=last)
+        )
+        amount = _amount(form, strength_mg, step.dose_mg, translator)
+        line = _("{days}: {amount} by mouth {how_often}")
+        lines.append(line.format(days=days, amount=amount, how_often=how_often))
         first = last + 1
     return lines
+
+
+@dataclass(frozen=True)
+class DoseDays:
+    """A row of a patient's dose calendar: from `start` to `end`, both taken."""
+
+    start: date
+    end: date
+    dose: str  # "1 capsule (1.5 mg) by mouth at bedtime"
+
+
+def dose_calendar(
+    dosage_form: DosageForm | str,
+    strength_mg: Decimal,
+    steps: Sequence[DirectionStep],
+    start: date,
+    times_per_day: int = 1,
+    translator: Translator = ENGLISH,
+) -> list[DoseDays]:
+    """The steps with real dates, the first taken on `start` (the day the fill starts)."""
+    form = DosageForm(dosage_form)
+    how_often = _how_often(times_per_day, translator)
+    rows = []
+    for step in steps:
+        end = start + timedelta(days=step.days - 1)
+        amount = _amount(form, strength_mg, step.dose_mg, translator)
+        dose = translator.gettext("{amount} by mouth {how_often}")
+        rows.append(DoseDays(start, end, dose.format(amount=amount, how_often=how_often)))
+        start = end + timedelta(days=1)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -165,11 +252,17 @@ class LabelFacts:
     drug_name: str = DRUG_NAME
     refill: int = 0  # which fill this is: 0 the original, 1 the first refill...
     refills: int | None = None  # the prescription's refills; None: the fill is not named
+    language: str = "en"  # the patient's, a key of PATIENT_LANGUAGES (`print_language`)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dosage_form", DosageForm(self.dosage_form))
+        if self.language not in PATIENT_LANGUAGES:
+            raise ValueError(f"Rx {self.rx_number}: no label is printed in {self.language!r}")
         object.__setattr__(self, "steps", tuple(self.steps))
-        object.__setattr__(self, "auxiliary", tuple(self.auxiliary))
+        auxiliary = tuple(self.auxiliary)
+        if self.dosage_form is DosageForm.ORAL_LIQUID and ORAL_SYRINGE not in auxiliary:
+            auxiliary += (ORAL_SYRINGE,)
+        object.__setattr__(self, "auxiliary", auxiliary)
         if not self.rx_number.strip() or not self.rx_number.isascii():
             raise ValueError(f"Rx number {self.rx_number!r} must be plain ASCII (it is barcoded)")
         required = {
@@ -206,6 +299,11 @@ class LabelFacts:
     def directions(self) -> list[str]:
         return directions_lines(self.dosage_form, self.strength_mg, self.steps, self.times_per_day)
 
+    def directions_in(self, translator: Translator) -> list[str]:
+        return directions_lines(
+            self.dosage_form, self.strength_mg, self.steps, self.times_per_day, translator
+        )
+
 
 def quantity_text(quantity: Decimal, unit: str) -> str:
     return f"{number(quantity)} {plural(quantity, unit) if unit == 'capsule' else unit}"
@@ -225,15 +323,26 @@ def fill_refills_text(refill: int, refills: int, refills_left: int) -> str:
     return f"{refill_line(refill, refills)} · {left}"
 
 
-def label_fields(facts: LabelFacts) -> dict[str, tuple[str, ...]]:
-    """Each label field's text, one entry per line that must start a new line."""
+def label_fields(facts: LabelFacts, translator: Translator = ENGLISH) -> dict[str, tuple[str, ...]]:
+    """Each label field's text, one entry per line that must start a new line.
+
+    `translator` is the catalog of `facts.language`: the directions, auxiliary lines and
+    warning print in it, and the warning again in English, with the English copy."""
     pharmacy = facts.pharmacy
+    english = facts.language == "en"
+    if not english and translator is ENGLISH:
+        raise ValueError(f"Rx {facts.rx_number}: a label in {facts.language!r} needs its catalog")
+    if english:
+        translator = ENGLISH
+    warning = translator.gettext(OPIOID_WARNING)
     return {
         "patient_name": (facts.patient_name,),
         "drug": (facts.drug,),
-        "directions": tuple(facts.directions),
-        "auxiliary": facts.auxiliary,
-        "warning": (OPIOID_WARNING,),
+        "directions": tuple(facts.directions_in(translator)),
+        "auxiliary": tuple(translator.gettext(line) for line in facts.auxiliary),
+        "warning": (warning,) if english else (warning, OPIOID_WARNING),
+        "directions_english": () if english else tuple(facts.directions),
+        "auxiliary_english": () if english else facts.auxiliary,
         "rx_number": (f"Rx {facts.rx_number}",),
         "quantity": (f"Qty: {quantity_text(facts.quantity, facts.unit)}",),
         "refills": (
@@ -277,6 +386,15 @@ class ReceiptFacts:
     payment: str  # "Paid by card ending 4242", "Cash", "Due at pickup"
     amount_paid: Decimal | None = None
     item: str = ""  # "Naltrexone HCl 1.5 mg capsule, 30 capsules"
+    # What was taken and given back at the counter, in order: a refund's amount is
+    # negative. When there is any, these rows replace `payment` and `amount_paid`.
+    payments: tuple[ReceiptLine, ...] = ()
+    waived: str = ""  # "Payment waived by P. Pharmacist: ..." when a pharmacist waived it
+    prescriber: str = ""
+    days_supply: int | None = None
+    pharmacy_npi: str = ""
+    # The day the fill was handed over, which an HSA/FSA administrator's line names.
+    dispensed_on: date | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", tuple(self.lines))
@@ -306,13 +424,36 @@ def receipt_fields(facts: ReceiptFacts) -> dict[str, tuple[str, ...]]:
         "rx_number": (f"Rx {facts.rx_number}",),
         "date": (f"Date: {long_date(facts.date)}",),
         "item": (facts.item,) if facts.item else (),
+        "prescriber": (f"Prescriber: {facts.prescriber}",) if facts.prescriber else (),
+        "days_supply": (f"Days supply: {facts.days_supply}",) if facts.days_supply else (),
+        "pharmacy_npi": (f"Pharmacy NPI: {facts.pharmacy_npi}",) if facts.pharmacy_npi else (),
+        "eligible_expense": _eligible_expense(facts),
     }
+
+
+def _eligible_expense(facts: ReceiptFacts) -> tuple[str, ...]:
+    """The line an HSA/FSA administrator needs to accept the receipt as a claim."""
+    if facts.dispensed_on is None:
+        return ()
+    return (
+        "Prescription medicine: eligible medical expense; "
+        f"Rx {facts.rx_number}, dispensed {long_date(facts.dispensed_on)}",
+    )
 
 
 def receipt_rows(facts: ReceiptFacts) -> Mapping[str, tuple[tuple[str, str], ...]]:
     """Two-column rows (words, amount) of the receipt's price table, total and payment."""
     payment: list[tuple[str, str]] = []
-    if facts.amount_paid is None:
+    if facts.payments or facts.waived:
+        payment.extend((line.label, money(line.amount)) for line in facts.payments)
+        net = sum((line.amount for line in facts.payments), Decimal(0))
+        if any(line.amount < 0 for line in facts.payments):
+            payment.append(("Net paid", money(net)))
+        if facts.waived:
+            payment.append((facts.waived, ""))
+        elif net < facts.total and not any(line.amount < 0 for line in facts.payments):
+            payment.append(("Balance due", money(facts.total - net)))
+    elif facts.amount_paid is None:
         payment.append((f"Payment: {facts.payment}", ""))
     else:
         payment.append((f"Paid: {facts.payment}", money(facts.amount_paid)))

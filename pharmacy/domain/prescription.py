@@ -8,6 +8,7 @@ are checked by `prescription_problems`.
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,13 @@ MAX_REFILLS = 11
 MAX_TIMES_PER_DAY = 4
 OLDEST_PRESCRIPTION = timedelta(days=365)
 OLDEST_PATIENT_YEARS = 130
+
+# The languages the pharmacy prints a patient's directions, warning and papers in: English,
+# and each language with a reviewed catalog in pharmacy/translations (a test checks they
+# agree). Keyed by the primary subtag of a BCP 47 tag: "es-MX" reads the "es" catalog.
+PATIENT_LANGUAGES = {"en": "English", "es": "Spanish"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
 class DosageForm(enum.StrEnum):
@@ -72,6 +80,23 @@ class Patient:
     allergies: tuple[str, ...] | None = None
     medications: tuple[MedicationInUse, ...] | None = None
     conditions: tuple[str, ...] | None = None
+    language: str = DEFAULT_LANGUAGE  # BCP 47, as sent; `print_language` reads it
+
+
+def print_language(tag: str | None) -> str:
+    """The language a patient's papers print in, from the tag the clinic sent ("es-MX":
+    "es"); English when none was sent. An unsupported tag was refused at intake."""
+    primary = (tag or DEFAULT_LANGUAGE).split("-")[0].lower()
+    return primary if primary in PATIENT_LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_problem(tag: str) -> str | None:
+    supported = ", ".join(f"{code} ({name})" for code, name in PATIENT_LANGUAGES.items())
+    if not LANGUAGE_TAG.fullmatch(tag):
+        return f"must be a BCP 47 language tag such as es or es-MX; supported: {supported}"
+    if tag.split("-")[0].lower() not in PATIENT_LANGUAGES:
+        return f"{tag!r} is not a language the pharmacy prints in; supported: {supported}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -192,6 +217,54 @@ def course_problem(steps: Sequence[DirectionStep], days_supply: int, refills: in
     )
 
 
+SYRINGE_STEP_ML = Decimal("0.1")  # an oral syringe's graduation
+SYRINGE_LEAST_ML = Decimal("0.2")  # the least dose it measures well
+
+
+def _measurable(volume: Decimal) -> bool:
+    return volume >= SYRINGE_LEAST_ML and volume % SYRINGE_STEP_ML == 0
+
+
+def nearest_measurable_doses(dose_mg: Decimal, strength_mg: Decimal) -> list[Decimal]:
+    """The doses nearest `dose_mg`, below and above, whose volume of a `strength_mg`
+    per mL liquid an oral syringe measures and which are doses the rules allow."""
+    doses = []
+    tenths = int(MAX_DOSE_MG / strength_mg / SYRINGE_STEP_ML) + 1
+    for count in range(int(SYRINGE_LEAST_ML / SYRINGE_STEP_ML), tenths + 1):
+        dose = strength_mg * SYRINGE_STEP_ML * count
+        if dose_problem(dose.normalize()) is None:
+            doses.append(dose.normalize())
+    below = [dose for dose in doses if dose < dose_mg]
+    above = [dose for dose in doses if dose > dose_mg]
+    return ([below[-1]] if below else []) + ([above[0]] if above else [])
+
+
+def syringe_problem(dose_mg: Decimal, strength_mg: Decimal) -> str | None:
+    """Why a dose of an oral liquid cannot be measured with an oral syringe, or None."""
+    if dose_problem(dose_mg) or dose_problem(strength_mg):
+        return None  # the fields' own checks say why
+    volume = dose_mg / strength_mg
+    if _measurable(volume):
+        return None
+    shown = volume.quantize(Decimal("0.001")).normalize()
+    nearest = [
+        f"{dose:f} mg ({(dose / strength_mg).quantize(SYRINGE_STEP_ML)} mL)"
+        for dose in nearest_measurable_doses(dose_mg, strength_mg)
+    ]
+    if volume < SYRINGE_LEAST_ML:
+        what = f"is under {SYRINGE_LEAST_ML} mL"
+    else:
+        what = f"is not a multiple of {SYRINGE_STEP_ML} mL"
+    if len(nearest) > 1:
+        offer = f"; the nearest measurable doses are {' and '.join(nearest)}"
+    else:
+        offer = "".join(f"; the nearest measurable dose is {dose}" for dose in nearest)
+    return (
+        f"{dose_mg} mg of a {strength_mg} mg/mL liquid is {shown:f} mL, which {what}: an "
+        f"oral syringe cannot measure it{offer}"
+    )
+
+
 def prescription_problems(order: PrescriptionOrder, today: date) -> list[Problem]:
     """The rules that tie fields together; an empty list means the order can be taken."""
     problems = _Problems()
@@ -205,6 +278,8 @@ def prescription_problems(order: PrescriptionOrder, today: date) -> list[Problem
                 where,
                 f"{step.dose_mg} mg is not a whole number of {order.strength_mg} mg capsules",
             )
+        if order.dosage_form is DosageForm.ORAL_LIQUID:
+            problems.add(where, syringe_problem(step.dose_mg, order.strength_mg))
         daily = step.dose_mg * order.directions.times_per_day
         if daily > MAX_DOSE_MG:
             problems.add(

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pharmacy.domain.prescription import DirectionStep
-from pharmacy.domain.workflow import FINAL, Status
+from pharmacy.domain.workflow import FINAL, HANDED_OVER, Status
 
 DEFAULT_TOO_SOON_PERCENT = 75
 
@@ -88,8 +88,8 @@ class LastFill:
 
     def __post_init__(self) -> None:
         status = Status(self.status)
-        if status is Status.DISPENSED and self.dispensed_on is None:
-            raise ValueError("a dispensed fill has the day it was dispensed")
+        if status in HANDED_OVER and self.dispensed_on is None:
+            raise ValueError("a fill handed over has the day it was dispensed or shipped")
         if self.days_supply < 1:
             raise ValueError("a fill lasts at least one day")
 
@@ -147,7 +147,7 @@ def refill_refusal(
             NO_REFILLS_LEFT,
             f"no refills are left on Rx {rx_number}; ask the prescriber for a renewal",
         )
-    if status is Status.DISPENSED:
+    if status in HANDED_OVER:
         assert last_fill.dispensed_on is not None
         earliest = earliest_refill(last_fill.dispensed_on, last_fill.days_supply, too_soon_percent)
         if today < earliest:

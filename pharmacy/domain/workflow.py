@@ -9,7 +9,8 @@ and the README's table is rendered from it (`markdown_table`).
 
 A refill is in the table too (who may start one, from where), but it moves no fill's
 status: the fill that ended stays dispensed or cancelled, and the prescription's next
-fill starts at `FIRST`.
+fill starts at `FIRST`. A fill is handed over by being dispensed at the counter or
+shipped (`HANDED_OVER`): every rule about a fill the patient has counts both.
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ class Status(enum.StrEnum):
     COMPOUNDED = "compounded"
     VERIFIED = "verified"
     DISPENSED = "dispensed"
+    # Mailed to the patient: handed over as a dispensed fill is (`HANDED_OVER`).
+    SHIPPED = "shipped"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
 
-# Closed: nothing moves an order on once it is dispensed, rejected or cancelled.
-CLOSED = (Status.DISPENSED, Status.REJECTED, Status.CANCELLED)
+# Handed over to the patient, at the counter or by mail: the refill rules, the refills
+# left and the refills due count either the same.
+HANDED_OVER = frozenset({Status.DISPENSED, Status.SHIPPED})
+# Closed: nothing moves an order on once it is handed over, rejected or cancelled.
+CLOSED = (Status.DISPENSED, Status.SHIPPED, Status.REJECTED, Status.CANCELLED)
 FINAL = frozenset(CLOSED)
 # Open (active): still to be worked, made, checked or handed over. The work queue shows
 # these first, and screening counts a patient's other open LDN orders.
@@ -62,8 +68,9 @@ ALLOWED_MOVES: dict[Status, frozenset[Status]] = {
     # pharmacist rejects it or the clinic cancels it.
     Status.AWAITING_PRESCRIBER: frozenset({Status.REJECTED, Status.CANCELLED}),
     Status.COMPOUNDED: frozenset({Status.VERIFIED, Status.READY, Status.CANCELLED}),
-    Status.VERIFIED: frozenset({Status.DISPENSED, Status.CANCELLED}),
+    Status.VERIFIED: frozenset({Status.DISPENSED, Status.SHIPPED, Status.CANCELLED}),
     Status.DISPENSED: frozenset(),
+    Status.SHIPPED: frozenset(),
     Status.REJECTED: frozenset(),
     Status.CANCELLED: frozenset(),
 }
@@ -89,6 +96,7 @@ class Action(enum.StrEnum):
     RECORD_COMPOUNDING = "record_compounding"
     VERIFY = "verify"
     DISPENSE = "dispense"
+    SHIP = "ship"
     CANCEL = "cancel"
     REFILL = "refill"
     ASK_PRESCRIBER = "ask_prescriber"
@@ -177,6 +185,14 @@ ACTIONS: dict[Action, Rule] = {
         "dispense an order",
         "only a verified order can be dispensed",
     ),
+    # Mailed instead of picked up: the same hand-over, by carrier (`counter.shipping`).
+    Action.SHIP: Rule(
+        ("technician", "pharmacist"),
+        frozenset({Status.VERIFIED}),
+        Status.SHIPPED,
+        "ship an order",
+        "only a verified order can be shipped",
+    ),
     # Staff give a written reason; the clinic need not, and cancelling twice is harmless
     # to it (the API answers with the order as it is).
     Action.CANCEL: Rule(
@@ -184,7 +200,7 @@ ACTIONS: dict[Action, Rule] = {
         frozenset(OPEN),
         Status.CANCELLED,
         "cancel an order",
-        "a dispensed, rejected or cancelled order cannot be cancelled",
+        "a dispensed, shipped, rejected or cancelled order cannot be cancelled",
     ),
     # A technician takes the patient's call, or the clinic asks through the API. Only
     # these states may start one; whether one may start today (refills left, expiry,
@@ -192,10 +208,11 @@ ACTIONS: dict[Action, Rule] = {
     # cancelled original fill stopped the prescription: that refusal is its too.
     Action.REFILL: Rule(
         ("technician", "pharmacist", CLINIC),
-        frozenset({Status.DISPENSED, Status.CANCELLED}),
+        frozenset({Status.DISPENSED, Status.SHIPPED, Status.CANCELLED}),
         FIRST,
         "start a refill",
-        "a refill starts only once the last fill was dispensed, or a refill was cancelled",
+        "a refill starts only once the last fill was dispensed or shipped, or a refill was "
+        "cancelled",
         new_fill=True,
     ),
 }
@@ -207,8 +224,8 @@ WORKED = (Status.READY, Status.ON_HOLD)
 SYSTEM_STEPS: dict[Status | None, tuple[Status, ...]] = {None: (FIRST,), Status.RECEIVED: WORKED}
 
 # Only a worked order has the quantity, beyond-use date and price a label or a receipt
-# prints; a dispensed one can be printed again.
-PRINTABLE = frozenset({Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.DISPENSED})
+# prints; a handed-over one can be printed again.
+PRINTABLE = frozenset({Status.READY, Status.COMPOUNDED, Status.VERIFIED, *HANDED_OVER})
 NOT_PRINTABLE_BECAUSE = {
     Status.RECEIVED: "it has not been worked yet (no worksheet, BUD or price)",
     Status.ON_HOLD: "it is on hold until a pharmacist resolves its alerts",

@@ -5,6 +5,7 @@ from .base import Base, utcnow
 from .clarifications import Clarification, PrescriptionVersion
 from .clinics import ApiKey, Clinic
 from .compounding import CompoundingRecord
+from .counter import CounselingOffer, Payment, Shipment
 from .drug_data import DrugDataVersion
 from .fills import Fill
 from .formulary import Ingredient, Lot, MasterFormulationRecord, PriceList, Setting
@@ -26,6 +27,7 @@ __all__ = [
     "Clarification",
     "Clinic",
     "CompoundingRecord",
+    "CounselingOffer",
     "DirectionStep",
     "DrugDataVersion",
     "Fill",
@@ -36,6 +38,7 @@ __all__ = [
     "MasterFormulationRecord",
     "OutboxMessage",
     "Patient",
+    "Payment",
     "Prescriber",
     "Prescription",
     "PrescriptionVersion",
@@ -43,6 +46,7 @@ __all__ = [
     "PriceList",
     "RenewalRequest",
     "Setting",
+    "Shipment",
     "StatusChange",
     "User",
     "WebhookDelivery",

@@ -27,6 +27,7 @@ from .base import Base, utcnow
 from .clarifications import Clarification, PrescriptionVersion
 from .clinics import Clinic
 from .compounding import CompoundingRecord
+from .counter import Shipment
 from .fills import Fill
 from .people import Patient, Prescriber
 from .worksheets import PriceLine, Worksheet
@@ -103,6 +104,8 @@ class Prescription(Base):
         order_by="StatusChange.id", cascade="all, delete-orphan"
     )
     fills: Mapped[list[Fill]] = relationship(order_by="Fill.number", viewonly=True)
+    # Fills mailed to the patient (one shipment per shipped fill).
+    shipments: Mapped[list[Shipment]] = relationship(order_by="Shipment.id", viewonly=True)
     # The pharmacist's questions to the prescriber, and the versions answers made.
     clarifications: Mapped[list[Clarification]] = relationship(
         order_by="Clarification.id", viewonly=True

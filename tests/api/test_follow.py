@@ -37,7 +37,7 @@ def test_the_list_filters_by_status(client, clinic, prescription):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("status=shipped", "status"),
+        ("status=lost_in_the_mail", "status"),
         ("page=0", "page"),
         ("page=abc", "page"),
         ("per_page=1000", "per_page"),

@@ -16,6 +16,7 @@ from pharmacy.domain.workflow import Status, roles_for
 from pharmacy.extensions import database
 from pharmacy.models import ROLES, Alert, CompoundingRecord, Prescription
 from pharmacy.services.counter.access import ACTION_STATES, ROLE_ACTIONS, Action
+from tests.support.counter import price
 from tests.support.orders import REASON
 from tests.support.pdf import flat, page_texts
 
@@ -25,6 +26,7 @@ ROUTES = {
     Action.RECORD_COMPOUNDING: "compounding",
     Action.VERIFY: "verify",
     Action.DISPENSE: "dispense",
+    Action.SHIP: "ship",
     Action.CANCEL: "cancel",
     Action.REFILL: "refill",
     Action.ASK_PRESCRIBER: "ask-prescriber",
@@ -90,7 +92,16 @@ def test_an_order_goes_from_ready_to_dispensed_through_the_dashboard(
     assert receipt.mimetype == "application/pdf"
     assert "Total" in " ".join(page_texts(receipt.data))
 
-    assert technician.post(f"/orders/{rx}/dispense").status_code == 303
+    # Paid at the counter, and the offer to counsel answered, it is handed over.
+    unpaid = technician.post(f"/orders/{rx}/dispense", data={"counseling": "declined"})
+    assert unpaid.status_code == 409 and "take payment" in unpaid.get_data(as_text=True)
+    due = str(price(pharmacy, rx))
+    paid = technician.post(f"/orders/{rx}/payments", data={"method": "cash", "amount": due})
+    assert paid.status_code == 303
+    unanswered = technician.post(f"/orders/{rx}/dispense")
+    assert unanswered.status_code == 422 and "offer to counsel" in unanswered.get_data(as_text=True)
+    declined = technician.post(f"/orders/{rx}/dispense", data={"counseling": "declined"})
+    assert declined.status_code == 303
     assert pharmacy.status(rx) == Status.DISPENSED
     actions = [(e.action, e.actor_name) for e in pharmacy.events(rx)]
     for done, who in [
@@ -98,6 +109,7 @@ def test_an_order_goes_from_ready_to_dispensed_through_the_dashboard(
         ("prescription.verified", "pharmacist"),
         ("label.printed", "pharmacist"),
         ("receipt.printed", "pharmacist"),
+        ("payment.taken", "technician"),
         ("prescription.dispensed", "technician"),
     ]:
         assert (done, accounts[who].username) in actions
@@ -199,6 +211,7 @@ ALLOWED_FROM = {
     Action.RECORD_COMPOUNDING: Status.READY,
     Action.VERIFY: Status.COMPOUNDED,
     Action.DISPENSE: Status.VERIFIED,
+    Action.SHIP: Status.VERIFIED,
     Action.CANCEL: Status.READY,
     Action.REFILL: Status.DISPENSED,
     Action.ASK_PRESCRIBER: Status.READY,
@@ -208,7 +221,7 @@ ALLOWED_FROM = {
 
 def test_the_matrix_is_the_one_the_pharmacy_agreed():
     assert {role: sorted(actions) for role, actions in ROLE_ACTIONS.items()} == {
-        "technician": ["dispense", "record_compounding", "refill"],
+        "technician": ["dispense", "record_compounding", "refill", "ship"],
         "pharmacist": sorted(a.value for a in STAFF_ACTIONS),
         "admin": ["cancel"],
     }
@@ -271,13 +284,15 @@ def test_an_order_past_its_beyond_use_date_is_refused_at_the_counter(app, desk, 
 def test_the_page_offers_only_what_the_role_may_do_in_that_state(desk, accounts, orders):
     cases = {
         ("technician", Status.READY): {"compounding", "label", "receipt"},
-        ("technician", Status.VERIFIED): {"dispense", "label", "receipt"},
+        ("technician", Status.VERIFIED): {"dispense", "ship", "label", "receipt"},
         ("technician", Status.ON_HOLD): set(),
         ("pharmacist", Status.ON_HOLD): {"override", "reject", "cancel"},
         ("pharmacist", Status.COMPOUNDED): {"verify", "cancel", "label", "receipt"},
         ("admin", Status.READY): {"cancel"},
         ("admin", Status.DISPENSED): set(),
         ("pharmacist", Status.DISPENSED): {"label", "receipt"},
+        ("technician", Status.SHIPPED): {"label", "receipt", "packing-slip"},
+        ("admin", Status.SHIPPED): set(),
     }
     every = {
         "override",
@@ -285,9 +300,11 @@ def test_the_page_offers_only_what_the_role_may_do_in_that_state(desk, accounts,
         "compounding",
         "verify",
         "dispense",
+        "ship",
         "cancel",
         "label",
         "receipt",
+        "packing-slip",
     }
     for (role, status), offered in cases.items():
         rx = orders[status]

@@ -34,6 +34,7 @@ def test_filters_narrow_by_order_event_and_person(desk, accounts, pharmacy):
         "prescription.compounded",
         "prescription.verified",
         "label.printed",
+        "payment.taken",  # verified and labelled: paid, ready to hand over
     ]
     verified = events(
         station.get(f"/audit?rx={rx}&action=prescription.verified").get_data(as_text=True)
@@ -64,7 +65,7 @@ def test_older_events_come_page_by_page(desk, accounts, pharmacy, monkeypatch):
     older = re.search(r'href="([^"]+)"[^>]*>Older', first).group(1).replace("&amp;", "&")
     second = station.get(older).get_data(as_text=True)
     numbers = [n for _, n in events(first)] + [n for _, n in events(second)]
-    assert len(numbers) == 5 and numbers == sorted(numbers, reverse=True)
+    assert len(numbers) == 6 and numbers == sorted(numbers, reverse=True)
     assert "Older" not in second
 
 

@@ -142,7 +142,7 @@ def test_an_order_is_compounded_verified_labelled_and_dispensed(sign_in, server)
     technician.fill("#quantity_made", batch)
     for box, weight in zip(
         technician.locator("input[name=capsule_weight]").all(),
-        ["224.9", "225.4", "226.0", "224.1", "225.2"],
+        ["119.9", "120.4", "121.0", "119.1", "120.2"],
         strict=False,
     ):
         box.fill(weight)
@@ -193,8 +193,12 @@ def test_an_order_is_compounded_verified_labelled_and_dispensed(sign_in, server)
     assert "Take 1 capsule (1.5 mg) by mouth at bedtime" in text
     assert "RPh: PP" in text  # Pat Pharmacist, who verified
 
-    # Back at the counter, the technician dispenses it.
+    # Back at the counter, the technician takes the payment and dispenses it; the patient
+    # declines the offer to counsel.
     technician.goto(f"{server}/orders/{rx}")
+    technician.click("#take-payment")
+    technician.wait_for_selector("text=Payment of")
+    technician.check("#dispense-counseling-declined")
     technician.click("#dispense")
     technician.wait_for_selector(f"text=Rx {rx} dispensed.")
     assert status_of(technician) == "dispensed"

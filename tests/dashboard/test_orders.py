@@ -102,7 +102,7 @@ def test_the_compounding_record_and_verification_are_shown(desk, accounts, pharm
     page = page_of(desk, accounts["technician"], rx)
     assert "Compounding record" in page
     assert "capsule weight check passed" in page
-    assert "224.8" in page  # a weight of the sample
+    assert "119.8" in page  # a weight of the sample
     for lot in pharmacy.shelf.values():
         if lot.startswith("D-naltre") or lot.startswith("D-mcc_ph"):
             assert lot in page

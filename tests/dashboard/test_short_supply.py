@@ -14,6 +14,8 @@ from pharmacy.extensions import database
 from pharmacy.models import Prescription
 from tests.support.orders import REASON
 
+DECLINED = {"counseling": "declined"}  # the offer to counsel, answered at every hand-over
+
 
 def use_by_in(app, rx: int, days: int) -> None:
     """The batch must be used within `days` days of today."""
@@ -33,7 +35,7 @@ def test_a_short_use_by_is_shown_and_only_a_pharmacist_hands_it_over(app, desk, 
     page = technician.get(f"/orders/{rx}").get_data(as_text=True)
     assert 'id="short-supply"' in page and "ask one" in page
     assert 'name="short_supply_reason"' not in page
-    refused = technician.post(f"/orders/{rx}/dispense")
+    refused = technician.post(f"/orders/{rx}/dispense", data=DECLINED)
     assert refused.status_code == 409
     assert "before its 30-day supply would run out" in refused.get_data(as_text=True)
     assert pharmacy.status(rx) == Status.VERIFIED
@@ -41,10 +43,14 @@ def test_a_short_use_by_is_shown_and_only_a_pharmacist_hands_it_over(app, desk, 
     pharmacist = desk(accounts["pharmacist"])
     page = pharmacist.get(f"/orders/{rx}").get_data(as_text=True)
     assert 'name="short_supply_reason"' in page
-    too_short = pharmacist.post(f"/orders/{rx}/dispense", data={"short_supply_reason": "ok"})
+    too_short = pharmacist.post(
+        f"/orders/{rx}/dispense", data={"short_supply_reason": "ok", **DECLINED}
+    )
     assert too_short.status_code == 422
     assert pharmacy.status(rx) == Status.VERIFIED
-    done = pharmacist.post(f"/orders/{rx}/dispense", data={"short_supply_reason": REASON})
+    done = pharmacist.post(
+        f"/orders/{rx}/dispense", data={"short_supply_reason": REASON, **DECLINED}
+    )
     assert done.status_code == 303
     assert pharmacy.status(rx) == Status.DISPENSED
     event = pharmacy.audit(rx)[-1]
@@ -58,4 +64,4 @@ def test_a_use_by_that_outlasts_the_supply_asks_nothing(app, desk, accounts, pha
     technician = desk(accounts["technician"])
     page = technician.get(f"/orders/{rx}").get_data(as_text=True)
     assert 'id="short-supply"' not in page
-    assert technician.post(f"/orders/{rx}/dispense").status_code == 303
+    assert technician.post(f"/orders/{rx}/dispense", data=DECLINED).status_code == 303

@@ -43,8 +43,9 @@ from pharmacy.models import (
 )
 from pharmacy.services import SYSTEM, worker
 from pharmacy.services.counter import actions as staff_actions
-from pharmacy.services.counter import printing
+from pharmacy.services.counter import payments, printing, shipping
 from pharmacy.services.counter.actions import Staff
+from pharmacy.services.counter.counseling import Offer
 from pharmacy.services.counter.splits import SPLIT
 from pharmacy.services.intake.clarifications import ANSWERED
 from pharmacy.services.intake.refills import REQUESTED as REFILL_REQUESTED
@@ -67,7 +68,7 @@ LIQUID = {
     "directions": {"times_per_day": 1, "steps": [{"dose_mg": 4.5, "days": 30}]},
 }
 # Net fill weights of a sample that passes the capsule weight check.
-PASSING_CAPSULE_WEIGHTS = ("224.8", "225.6", "226.1", "223.9", "225.0")
+PASSING_CAPSULE_WEIGHTS = ("119.8", "120.6", "121.1", "118.9", "120.0")
 # The builder's own shelf: enough of everything for the orders of a test module.
 SHELF = {
     "naltrexone_hcl": "100000",
@@ -89,6 +90,10 @@ OUTLASTING = {
 # The audit events that start a prescription's next fill.
 FILL_STARTED = (REFILL_REQUESTED, ANSWERED, SPLIT)
 QUESTION = "Is the patient still taking the Percocet? If so, please confirm the dose."
+# The patient at the counter declines the offer to counsel (counseling is recorded at
+# every hand-over); a parcel mailed by a carrier the pharmacy has a setting for.
+DECLINED = Offer("declined")
+CARRIER = "USPS Priority Mail"
 
 
 # --- the payload -------------------------------------------------------------------------
@@ -253,12 +258,31 @@ class Orders:
         self.call("record_compounding", by, rx, self.entry(rx, **entry))
         return rx
 
-    def verified(self) -> int:
-        """Verified and labelled: ready to hand over."""
+    def verified(self, *, paid: bool = True) -> int:
+        """Verified and labelled, and (`paid`) paid for in cash: ready to hand over."""
         rx = self.compounded()
         self.call("verify", "pharmacist", rx)
         self.label_printed(rx)
+        if paid:
+            self.pay(rx)
         return rx
+
+    def pay(self, rx: int, who: str = "technician", **tender: Any) -> payments.Payment | None:
+        """What is due on the fill in progress taken at the counter (cash unless `tender`
+        says otherwise); nothing when nothing is due."""
+        with self.app.app_context():
+            session = database.session
+            due = payments.settlement_of(session, session.get(Prescription, rx)).due
+            session.rollback()
+            if not due:
+                return None
+            paid = payments.Tender(**{"method": "cash", "amount": due, **tender})
+            return payments.take_payment(session, self.staff[who], rx, paid, today=self.today)
+
+    def parcel(self, **changes: Any) -> shipping.Parcel:
+        """A parcel to the patient's address on record, leaving today."""
+        fields = {"carrier": CARRIER, "tracking_number": "9400111899223344556677"}
+        return shipping.Parcel(**{**fields, "shipped_on": self.today, **changes})
 
     def in_state(self, status: Status) -> int:
         """An order brought to `status` by the allowed moves."""
@@ -274,6 +298,9 @@ class Orders:
         if status is Status.DISPENSED:
             rx = self.verified()
             self.call("dispense", "technician", rx)
+        elif status is Status.SHIPPED:
+            rx = self.verified()
+            self.call("ship", "technician", rx)
         elif status is Status.REJECTED:
             rx = self.held()
             self.call("reject", "pharmacist", rx, self.reason)
@@ -298,8 +325,23 @@ class Orders:
         if self.status(rx) == Status.COMPOUNDED:
             self.call("verify", "pharmacist", rx)
         self.label_printed(rx)
+        self.pay(rx)
         self.call("dispense", "technician", rx)
         assert self.status(rx) == Status.DISPENSED
+        return rx
+
+    def shipped(self, rx: int, **parcel: Any) -> int:
+        """As `dispensed`, but the fill is mailed (`parcel`: changes to the builder's)."""
+        if self.status(rx) == Status.RECEIVED:
+            self.work(rx)
+        if self.status(rx) == Status.READY:
+            self.call("record_compounding", "technician", rx, self.entry(rx))
+        if self.status(rx) == Status.COMPOUNDED:
+            self.call("verify", "pharmacist", rx)
+        self.label_printed(rx)
+        self.pay(rx)
+        self.call("ship", "technician", rx, self.parcel(**parcel))
+        assert self.status(rx) == Status.SHIPPED
         return rx
 
     def refill(
@@ -410,12 +452,20 @@ class Orders:
 
     def call(self, action: str, who: str | Staff, rx: int, *args: Any, **options: Any) -> Any:
         """The staff action `action` by `who` (a role of `staff`, or any Staff), called as
-        the dashboard calls it; dispensing goes by the counter's calendar."""
+        the dashboard calls it; dispensing and shipping go by the counter's calendar."""
         staff = who if isinstance(who, Staff) else self.staff[who]
-        if action == "dispense":
+        if action in ("dispense", "ship"):
+            # Handed over as the counter does: a verified fill paid first (`pay=False`: as
+            # it stands), the offer to counsel declined unless `counseling` says otherwise.
+            if options.pop("pay", True) and self.status(rx) == Status.VERIFIED:
+                self.pay(rx)
             options.setdefault("today", self.today)
+            options.setdefault("counseling", DECLINED)
+        if action == "ship":
+            options.setdefault("carriers", self.app.config["SHIPPING_CARRIERS"])
+            args = args or (self.parcel(),)
         with self.app.app_context():
-            service = getattr(staff_actions, action)
+            service = shipping.ship if action == "ship" else getattr(staff_actions, action)
             return service(database.session, staff, rx, *args, **options)
 
     def act(self, action: str, who: str, rx: int) -> Any:

@@ -238,7 +238,8 @@ def test_a_refusal_has_a_known_code_and_a_date_only_when_too_soon(arguments, mes
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("shipped", None, 30), "is not a valid Status"),
+        (("lost_in_the_mail", None, 30), "is not a valid Status"),
+        (("shipped", None, 30), "handed over has the day it was dispensed or shipped"),
         (("dispensed", None, 30), "the day it was dispensed"),
         (("cancelled", None, 0), "at least one day"),
     ],

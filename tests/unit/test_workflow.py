@@ -83,9 +83,13 @@ def test_a_question_waits_for_the_clinic_whose_answer_starts_the_fill_again():
     assert why_not_printable(Status.AWAITING_PRESCRIBER) is not None
 
 
-@pytest.mark.parametrize("status", [Status.DISPENSED, Status.CANCELLED], ids=str)
+@pytest.mark.parametrize("status", [Status.DISPENSED, Status.SHIPPED, Status.CANCELLED], ids=str)
 def test_a_refill_starts_the_next_fill_received_and_leaves_the_last_as_it_ended(status):
-    assert ACTIONS[Action.REFILL].starts_from == {Status.DISPENSED, Status.CANCELLED}
+    assert ACTIONS[Action.REFILL].starts_from == {
+        Status.DISPENSED,
+        Status.SHIPPED,
+        Status.CANCELLED,
+    }
     # The new fill's first status, written as a new order's is: from none.
     assert move(status, Action.REFILL) == Move(None, FIRST) == Move(None, Status.RECEIVED)
     assert not can_move(status, Status.RECEIVED)  # the fill itself stays closed
@@ -94,7 +98,7 @@ def test_a_refill_starts_the_next_fill_received_and_leaves_the_last_as_it_ended(
 
 
 @pytest.mark.parametrize(
-    "status", [s for s in Status if s not in (Status.DISPENSED, Status.CANCELLED)]
+    "status", [s for s in Status if s not in (Status.DISPENSED, Status.SHIPPED, Status.CANCELLED)]
 )
 def test_a_refill_does_not_start_while_a_fill_is_open_or_after_a_rejection(status):
     with pytest.raises(WrongState) as refused:
@@ -102,7 +106,7 @@ def test_a_refill_does_not_start_while_a_fill_is_open_or_after_a_rejection(statu
     assert refused.value.code == "wrong_status"
     assert str(refused.value) == (
         f"Rx 12 is {status.value.replace('_', ' ')}: a refill starts only once the last "
-        "fill was dispensed, or a refill was cancelled"
+        "fill was dispensed or shipped, or a refill was cancelled"
     )
 
 
@@ -171,13 +175,20 @@ def test_open_and_closed_split_the_states():
         Status.COMPOUNDED,
         Status.VERIFIED,
     }
-    assert set(CLOSED) == FINAL == {Status.DISPENSED, Status.REJECTED, Status.CANCELLED}
+    handed_over_or_stopped = {Status.DISPENSED, Status.SHIPPED, Status.REJECTED, Status.CANCELLED}
+    assert set(CLOSED) == FINAL == handed_over_or_stopped
     assert set(OPEN) | set(CLOSED) == set(Status)
     assert not set(OPEN) & set(CLOSED)
 
 
 def test_a_worked_order_prints_and_the_others_say_why_not():
-    assert set(PRINTABLE) == {Status.READY, Status.COMPOUNDED, Status.VERIFIED, Status.DISPENSED}
+    assert set(PRINTABLE) == {
+        Status.READY,
+        Status.COMPOUNDED,
+        Status.VERIFIED,
+        Status.DISPENSED,
+        Status.SHIPPED,
+    }
     assert all(why_not_printable(status) is None for status in PRINTABLE)
     assert why_not_printable(Status.RECEIVED) == (
         "it has not been worked yet (no worksheet, BUD or price)"
@@ -252,7 +263,8 @@ def test_the_table_shows_a_refill_starting_the_next_fill():
         for index, line in enumerate(table)
         if not line.startswith("|  |")
     }
-    for state in ("| dispensed (label and receipt print)", "| cancelled"):
+    handed_over = ("| dispensed (label and receipt print)", "| shipped (label and receipt print)")
+    for state in (*handed_over, "| cancelled"):
         assert table[at[state]].endswith("| none: the fill is closed |  |  |")
         assert table[at[state] + 1] == refill
-    assert table.count(refill) == 2
+    assert table.count(refill) == 3

@@ -109,7 +109,8 @@ def test_every_event_of_an_order_life_reaches_the_clinic_signed_and_in_sequence(
     assert ended[3]["data"]["question"] == QUESTION
     assert [(e["type"], e["data"]["status"]) for e in of(events, cancelled)] == CANCELLED
     every = {e["type"] for e in events}
-    assert every == set(EVENT_TYPES) - {"prescription.shipped"}  # no mail-out yet
+    # Shipped is a mailed fill's (tests/services/test_shipping.py has its event).
+    assert every == set(EVENT_TYPES) - {"prescription.shipped"}
     shown = orders.shown(rx)
     assert {e["data"]["prescription_id"] for e in life} == {shown["id"]}
     assert [r.event["data"]["prescription_id"] for r in other.all()] == [elsewhere["id"]]

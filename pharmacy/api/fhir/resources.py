@@ -10,9 +10,9 @@ the pharmacy's status of its latest fill (`statusReason` carries that status its
 |---|---|
 | received, ready, compounded, verified | active |
 | on_hold, awaiting_prescriber | on-hold |
-| dispensed, or a refill cancelled, with refills left and not expired | active |
-| dispensed, or a refill cancelled, with no refills left or expired | completed |
-| cancelled or rejected before any fill was dispensed | cancelled |
+| dispensed or shipped, or a refill cancelled, with refills left and not expired | active |
+| dispensed or shipped, or a refill cancelled, with no refills left or expired | completed |
+| cancelled or rejected before any fill was handed over | cancelled |
 | a refill rejected (no refill may follow it) | stopped |
 """
 
@@ -39,6 +39,7 @@ CAPABILITY_DATE = "2026-12-03"  # when what the server does last changed
 
 ON_HOLD = ("on_hold", "awaiting_prescriber")
 IN_HAND = ("received", "ready", "compounded", "verified")
+HANDED_OVER = ("dispensed", "shipped")  # a shipped fill is handed over as a dispensed one
 STATUS_TEXT = {
     "received": "received, not yet worked",
     "ready": "worked: worksheet and price done, waiting to be compounded",
@@ -47,6 +48,7 @@ STATUS_TEXT = {
     "compounded": "compounded, waiting for the pharmacist's check",
     "verified": "checked by the pharmacist, ready to hand over",
     "dispensed": "dispensed",
+    "shipped": "shipped to the patient",
     "rejected": "rejected by the pharmacist",
     "cancelled": "cancelled",
 }
@@ -64,9 +66,9 @@ def fhir_status(order: ClinicOrder, today: date) -> str:
         return "on-hold"
     if status in IN_HAND:
         return "active"
-    if status not in ("dispensed", "cancelled", "rejected"):
+    if status not in (*HANDED_OVER, "cancelled", "rejected"):
         return "unknown"
-    if status != "dispensed" and not any(fill.dispensed_on for fill in order.fills):
+    if status not in HANDED_OVER and not any(fill.dispensed_on for fill in order.fills):
         return "cancelled"
     if status == "rejected":
         return "stopped"

@@ -53,6 +53,8 @@ from pharmacy.services.counter.compounding import (
     verifier_may_be_compounder,
     verify,
 )
+from pharmacy.services.counter.counseling import Offer, record_offer
+from pharmacy.services.counter.payments import require_settled
 from pharmacy.services.counter.questions import ask_prescriber
 from pharmacy.services.counter.splits import SPLIT
 from pharmacy.services.counter.splits import split_fill as split
@@ -167,8 +169,13 @@ def dispense(
     today: date,
     request_id: str | None = None,
     short_supply_reason: str | None = None,
+    counseling: Offer | None = None,
 ) -> Prescription:
     """The verified order is handed over. Who and when are in its history and audit trail.
+
+    Only paid in full, or with payment waived by a pharmacist (409 `unpaid`,
+    `counter.payments`), and with the offer to counsel answered (`counseling`: 422
+    without it, `counter.counseling`), kept with the fill.
 
     Never after its beyond-use date: a preparation past it may have lost strength or
     grown microbes, so it is cancelled and made again instead. Nor, without a
@@ -194,6 +201,8 @@ def dispense(
                 "not be dispensed; cancel it and make it again",
             )
         overridden = _short_supply(session, staff, prescription, today, short_supply_reason)
+        require_settled(session, prescription)
+        record_offer(session, staff, prescription, counseling, "dispense")
         write_move(session, prescription, change, staff)
         _handed_over(session, prescription, today)
         trail.record(

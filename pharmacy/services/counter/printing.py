@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from pharmacy.domain.labeling import (
     LabelFacts,
@@ -25,18 +25,28 @@ from pharmacy.domain.labeling import (
     drug_description,
     quantity_text,
 )
-from pharmacy.domain.prescription import DosageForm
+from pharmacy.domain.prescription import DosageForm, print_language
 from pharmacy.domain.refills import refills_left_after
+from pharmacy.domain.workflow import HANDED_OVER, Status, why_not_printable
 from pharmacy.domain.workflow import PRINTABLE as PRINTABLE  # the states that print
-from pharmacy.domain.workflow import Status, why_not_printable
 from pharmacy.labels import LabelDoesNotFit, render_labels, render_receipt
-from pharmacy.models import CompoundingRecord, Prescription, StatusChange, User, in_current_fill
+from pharmacy.labels.patient_papers import render_patient_papers
+from pharmacy.models import (
+    CompoundingRecord,
+    Fill,
+    Prescription,
+    StatusChange,
+    User,
+    in_current_fill,
+)
 from pharmacy.services import Actor, Conflict, NotFound
 from pharmacy.services.reads.fills import steps_in_progress
+from pharmacy.services.reads.payments import WAIVER, payment_rows, receipt_words, signed
 from pharmacy.services.records import trail
 from pharmacy.services.unit_of_work import unit_of_work
 
 INITIAL_BY_HAND = "____"  # the verifying pharmacist initials the label by hand
+LARGE_PRINT_LAYOUT = "label-large-print"  # 18 pt critical text (U.S. Access Board)
 
 
 def pharmacy_details(config: Mapping[str, object]) -> PharmacyDetails:
@@ -103,13 +113,30 @@ def label_facts(
         prescriber_name=f"{prescriber['first_name']} {prescriber['last_name']}",
         pharmacist_initials=(pharmacist.initials if pharmacist else "") or INITIAL_BY_HAND,
         pharmacy=pharmacy_details(config),
+        # Kept as sent (no column of its own): "es-MX" prints the Spanish catalog.
+        language=print_language(sent["patient"].get("language")),
     )
 
 
 def receipt_facts(
     prescription: Prescription, config: Mapping[str, object], on: date
 ) -> ReceiptFacts:
-    paid = prescription.status == Status.DISPENSED
+    """The receipt of the fill in progress: what was actually paid and how, refunds
+    included (`counter.payments`), and once it is handed over the line an HSA/FSA
+    administrator needs, with the day it was dispensed or shipped."""
+    session = object_session(prescription)
+    rows = [] if session is None else payment_rows(session, prescription)
+    paid = tuple(ReceiptLine(receipt_words(row), signed(row)) for row in rows if row.amount)
+    waiver = next((row for row in rows if row.kind == WAIVER), None)
+    prescriber = prescription.as_sent["prescriber"]
+    handed_over = None
+    if session is not None and prescription.status in HANDED_OVER:
+        handed_over = session.scalar(
+            select(Fill.dispensed_on).where(
+                Fill.prescription_id == prescription.id,
+                Fill.number == prescription.current_fill,
+            )
+        )
     return ReceiptFacts(
         pharmacy=pharmacy_details(config),
         patient_name=_patient_name(prescription),
@@ -117,8 +144,14 @@ def receipt_facts(
         date=on,
         lines=tuple(ReceiptLine(line.label, line.amount) for line in prescription.price_lines),
         total=prescription.price_total,
-        payment="Paid at pickup" if paid else "Due at pickup",
+        payment="Not paid yet",
         item=f"{_drug(prescription)}, {_quantity(prescription)}",
+        payments=paid,
+        waived=f"Payment waived by {waiver.taken_by_name}: {waiver.reason}" if waiver else "",
+        prescriber=f"{prescriber['first_name']} {prescriber['last_name']}, NPI {prescriber['npi']}",
+        days_supply=prescription.part_days,
+        pharmacy_npi=str(config.get("PHARMACY_NPI") or ""),
+        dispensed_on=handed_over,
     )
 
 
@@ -182,10 +215,12 @@ def print_label(
     stock: str,
     initialled_by: str | None = None,
     request_id: str | None = None,
+    large_print: bool = False,
 ) -> bytes:
     """The order's label as a PDF, its print audited. It carries the initials of the
     pharmacist who verified the order, or of `initialled_by` (a pharmacist's username);
-    before verification, a blank the verifying pharmacist initials by hand."""
+    before verification, a blank the verifying pharmacist initials by hand. In
+    `large_print`, critical text is set in 18 pt (on a stock large enough to hold it)."""
     with unit_of_work(session):
         order = printable(session, rx_number)
         pharmacist = (
@@ -194,11 +229,44 @@ def print_label(
             else pharmacist_named(session, initialled_by)
         )
         facts = label_facts(order, config, today, pharmacist)
+        layout = LARGE_PRINT_LAYOUT if large_print else "label"
         try:
-            pdf = render_labels(facts, stock)
+            pdf = render_labels(facts, stock, layout)
         except LabelDoesNotFit as error:
             raise Conflict("label_does_not_fit", str(error)) from None
-        record_print(session, actor, "label", [order], stock=stock, request_id=request_id)
+        detail = {"layout": layout} if large_print else {}
+        record_print(session, actor, "label", [order], stock=stock, request_id=request_id, **detail)
+    return pdf
+
+
+def print_patient_papers(
+    session: Session,
+    actor: Actor,
+    rx_number: str,
+    config: Mapping[str, object],
+    today: date,
+    *,
+    request_id: str | None = None,
+) -> bytes:
+    """The patient information sheet and wallet card, in the patient's language, as one
+    PDF; its print audited as a label's is. They go out with a first fill, and can be
+    printed again with any later one (the calendar then starts with that fill)."""
+    with unit_of_work(session):
+        order = printable(session, rx_number)
+        facts = label_facts(order, config, today, verifier(session, order.id))
+        try:
+            pdf = render_patient_papers(facts)
+        except LabelDoesNotFit as error:
+            raise Conflict("papers_do_not_fit", str(error)) from None
+        record_print(
+            session,
+            actor,
+            "patient_papers",
+            [order],
+            language=facts.language,
+            fill=order.current_fill,
+            request_id=request_id,
+        )
     return pdf
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.domain import workflow
 from pharmacy.domain.refills import LastFill, RefillRefused, refill_refusal
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import HANDED_OVER, Status
 from pharmacy.models import Fill, OutboxMessage, Patient, Prescription, Setting
 from pharmacy.services import Actor
 from pharmacy.services.reads.fills import steps_in_progress
@@ -149,7 +149,7 @@ def next_fill(
 
 def _balance_owed(prescription: Prescription) -> bool:
     """The fill last dispensed was a part of a split fill, and the rest is still owed."""
-    return prescription.status == Status.DISPENSED and prescription.balance_days > 0
+    return prescription.status in HANDED_OVER and prescription.balance_days > 0
 
 
 def _stopped(prescription: Prescription) -> bool:

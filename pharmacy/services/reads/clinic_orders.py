@@ -33,6 +33,7 @@ SHOWN_WITH = (
     selectinload(Prescription.price_lines),
     selectinload(Prescription.renews).load_only(Prescription.uid),
     selectinload(Prescription.clarifications),
+    selectinload(Prescription.shipments),
     selectinload(Prescription.versions).load_only(PrescriptionVersion.number),
 )
 

@@ -27,6 +27,15 @@ class FillShown:
     requested_by: str | None
     current: bool
     part: str | None = None  # of a split fill: "days 1 to 35 of 90"
+    shipment: ShipmentShown | None = None  # a fill mailed to the patient
+
+
+@dataclass(frozen=True)
+class ShipmentShown:
+    carrier: str
+    tracking_number: str
+    shipped_on: date
+    arrives_on: date
 
 
 def fill_shown(prescription: Prescription, fill: Fill | None) -> FillShown:
@@ -50,7 +59,19 @@ def fill_shown(prescription: Prescription, fill: Fill | None) -> FillShown:
         requested_by=None if fill is None else fill.requested_by,
         current=current,
         part=_part(prescription, fill),
+        shipment=_shipment(prescription, fill),
     )
+
+
+def _shipment(prescription: Prescription, fill: Fill | None) -> ShipmentShown | None:
+    """The fill's shipment, read from `prescription.shipments` (loaded by the caller)."""
+    number = prescription.current_fill if fill is None else fill.number
+    for sent in prescription.shipments:
+        if sent.fill_number == number:
+            return ShipmentShown(
+                sent.carrier, sent.tracking_number, sent.shipped_on, sent.arrives_on
+            )
+    return None
 
 
 def _part(prescription: Prescription, fill: Fill | None) -> str | None:

@@ -124,6 +124,7 @@ def load(session: Session, rx_number: int) -> Prescription:
             selectinload(Prescription.price_lines),
             selectinload(Prescription.status_history),
             selectinload(Prescription.clarifications),
+            selectinload(Prescription.shipments),
         )
     )
     if prescription is None:

@@ -76,7 +76,11 @@ def view_patient(
         select(Prescription)
         .where(Prescription.patient_id == patient_id)
         .order_by(Prescription.id.desc())
-        .options(selectinload(Prescription.steps), selectinload(Prescription.fills))
+        .options(
+            selectinload(Prescription.steps),
+            selectinload(Prescription.fills),
+            selectinload(Prescription.shipments),
+        )
     ).all()
     asked = set(
         session.scalars(

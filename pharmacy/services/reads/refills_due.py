@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Date, and_, exists, func, literal, or_, se
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.domain.refills import DEFAULT_TOO_SOON_PERCENT, refill_line
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import HANDED_OVER
 from pharmacy.models import Clinic, Fill, Patient, Prescription, Setting
 from pharmacy.services import Actor
 from pharmacy.services.intake.refills import TOO_SOON_SETTING
@@ -242,7 +242,7 @@ def due_conditions(
         Fill.dispensed_on.is_not(None),
         Fill.dispensed_on >= in_date_from,  # dispensed after it was written
         Fill.dispensed_on <= latest - timedelta(days=shortest_wait),
-        Prescription.status == Status.DISPENSED,
+        Prescription.status.in_(HANDED_OVER),
         or_(Prescription.refills_remaining > 0, _balance_owed()),
         Prescription.written_on >= in_date_from,
         _due_on(session, percent) <= latest,

@@ -1,8 +1,8 @@
 """The events of the contract (api.md, "Webhooks"), what makes each, and its body.
 
 A status event is made from a status change; `compounded` is the pharmacy's own step
-and no event, and a status the contract names but the workflow does not have yet
-(`shipped`) becomes its event the day it appears. Two events come from the audit trail,
+and no event. `shipped` carries the parcel's carrier and tracking number, so the clinic
+can tell the patient where the fill is. Two events come from the audit trail,
 one from the refills due. A body carries identifiers, statuses and the pharmacy's
 question, never a patient's name or birth date.
 """
@@ -10,6 +10,7 @@ question, never a patient's name or birth date.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,15 @@ EVENT_TYPES = (
     RENEWAL_REQUESTED,
     CLARIFICATION_REQUESTED,
 )
+
+
+# What a status event carries besides the fill's identifiers, by status.
+STATUS_DETAIL = {"shipped": ("carrier", "tracking_number")}
+
+
+def status_extra(to_status: str, found: Mapping[str, Any]) -> dict[str, Any]:
+    """The detail of a move to `to_status`, from what was read with it."""
+    return {name: found.get(name) for name in STATUS_DETAIL.get(to_status, ())}
 
 
 def status_event(to_status: str) -> str | None:

@@ -28,6 +28,7 @@ from pharmacy.models import (
     AuditEvent,
     Fill,
     Prescription,
+    Shipment,
     StatusChange,
     WebhookDelivery,
     WebhookEndpoint,
@@ -38,7 +39,15 @@ from pharmacy.services.reads.refills_due import due_conditions, too_soon_percent
 from pharmacy.services.unit_of_work import unit_of_work
 
 from . import FAILED, PENDING
-from .events import AUDIT_EVENTS, REFILL_DUE, STATUS_EVENTS, Happening, body, status_event
+from .events import (
+    AUDIT_EVENTS,
+    REFILL_DUE,
+    STATUS_EVENTS,
+    Happening,
+    body,
+    status_event,
+    status_extra,
+)
 
 STATUS_CHANGES, AUDIT_TRAIL, REFILLS_DUE = "status_changes", "audit_events", "refills_due"
 BATCH = 500  # rows of a table made events in one round
@@ -112,8 +121,15 @@ def _status_happenings(session: Session, mark: WebhookScanMark, now: datetime) -
             change.at,
             Prescription.id.label("rx"),
             Prescription.uid,
+            Shipment.carrier,
+            Shipment.tracking_number,
         )
         .join(Prescription, Prescription.id == change.prescription_id)
+        .outerjoin(  # a shipped fill's parcel, for its event (one per fill)
+            Shipment,
+            (Shipment.prescription_id == change.prescription_id)
+            & (Shipment.fill_number == change.fill_number),
+        )
         .where(
             change.id > mark.after_id,
             change.to_status.in_(STATUS_EVENTS),
@@ -133,7 +149,7 @@ def _status_happenings(session: Session, mark: WebhookScanMark, now: datetime) -
                 row.fill_number,
                 row.to_status,
                 row.at,
-                {},
+                status_extra(row.to_status, row._mapping),
             ),
             {"status_change_id": row.id},
         )
@@ -218,6 +234,7 @@ def _refills_due(session: Session, round_: Round) -> list:
             Prescription.current_fill,
             Prescription.days_supply,
             Prescription.refills_remaining,
+            Prescription.status,
             Fill.dispensed_on,
         )
         .select_from(Fill)
@@ -241,7 +258,7 @@ def _refills_due(session: Session, round_: Round) -> list:
                 str(row.uid),
                 row.id,
                 row.current_fill,
-                "dispensed",
+                row.status,  # dispensed or shipped
                 round_.now,
                 {
                     "due_on": earliest_refill(

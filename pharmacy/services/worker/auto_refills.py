@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pharmacy.domain.refills import TOO_SOON
 from pharmacy.domain.renewals import DEFAULT_AUTO_REFILL_LEAD_DAYS, auto_refill_due_on
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import HANDED_OVER
 from pharmacy.models import AuditEvent, Fill, Prescription
 from pharmacy.services import SYSTEM
 from pharmacy.services.intake import refills
@@ -73,7 +73,7 @@ def _due(session: Session, today: date, lead_days: int) -> list[int]:
             )
             .where(
                 Prescription.auto_refill.is_(True),
-                Prescription.status == Status.DISPENSED,
+                Prescription.status.in_(HANDED_OVER),
                 Fill.dispensed_on.is_not(None),
                 _runs_out_by(session, today + timedelta(days=lead_days)),
                 ~exists().where(renewing.renews_id == Prescription.id),
@@ -132,7 +132,7 @@ def _still_due(
 ) -> bool:
     """The prescription as locked is still due: nothing started or passed it by since
     it was found."""
-    if not prescription.auto_refill or prescription.status != Status.DISPENSED:
+    if not prescription.auto_refill or prescription.status not in HANDED_OVER:
         return False
     if fill.dispensed_on is None:
         return False

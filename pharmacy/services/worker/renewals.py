@@ -20,7 +20,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.domain.renewals import DEFAULT_RENEWAL_LEAD_DAYS, renewal_reason
-from pharmacy.domain.workflow import Status
+from pharmacy.domain.workflow import HANDED_OVER, Status
 from pharmacy.models import Prescription, RenewalRequest
 from pharmacy.services import SYSTEM
 from pharmacy.services.records import trail
@@ -67,7 +67,7 @@ def _candidates(session: Session, today: date, lead_days: int) -> list[int]:
                 Prescription.written_on >= today - _YEAR_AT_MOST,
                 or_(
                     and_(
-                        Prescription.status == Status.DISPENSED,
+                        Prescription.status.in_(HANDED_OVER),
                         Prescription.refills_remaining <= 0,
                     ),
                     Prescription.written_on <= today + timedelta(days=lead_days) - _YEAR_AT_LEAST,
@@ -90,7 +90,7 @@ def _request(session: Session, rx_number: int, today: date, lead_days: int) -> b
         reason = renewal_reason(
             active=status is not Status.REJECTED
             and not (prescription.current_refill == 0 and status is Status.CANCELLED),
-            last_fill_dispensed=status is Status.DISPENSED,
+            last_fill_dispensed=status in HANDED_OVER,
             refills_remaining=prescription.refills_remaining,
             written_on=prescription.written_on,
             today=today,
