@@ -12,15 +12,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from arabic_reshaper import reshape
-from bidi import get_display
-
 # Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan... and their presentation forms.
 RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
 @lru_cache(maxsize=4096)
 def _shaped(line: str) -> str:
+    from arabic_reshaper import reshape
+    from bidi import get_display
+
     return get_display(reshape(line))
 
 

@@ -9,6 +9,7 @@ is refused (`UnprintableText`), never printed as a box.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -30,8 +31,15 @@ BOLD_FALLBACKS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 )
-REGULAR = Typeface("Helvetica", FALLBACKS)
-BOLD = Typeface("Helvetica-Bold", BOLD_FALLBACKS)
+
+
+@cache
+def typeface(bold: bool) -> Typeface:
+    """Helvetica and its fallbacks, loaded when a record is first printed: the fallback
+    fonts weigh tens of megabytes, which a process that prints none (a worker) need not
+    carry."""
+    return Typeface("Helvetica-Bold", BOLD_FALLBACKS) if bold else Typeface("Helvetica", FALLBACKS)
+
 
 BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11.5)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10)
@@ -60,7 +68,7 @@ FACTS = TableStyle(
 
 def markup(text: object, bold: bool = False) -> str:
     """Text as Paragraph markup, each run in a font that has its characters."""
-    face = BOLD if bold else REGULAR
+    face = typeface(bold)
     return "".join(
         f'<font name="{font}">{escape(run)}</font>' for font, run in face.runs(str(text))
     )

@@ -14,11 +14,6 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from babel.dates import format_date, format_interval
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
-
 from pharmacy.domain.labeling import ENGLISH, Translator
 from pharmacy.domain.prescription import PATIENT_LANGUAGES
 
@@ -36,6 +31,12 @@ def translator(language: str) -> Translator:
         raise ValueError(f"no catalog for {language!r}: the pharmacy prints in {PATIENT_LANGUAGES}")
     if language == "en":
         return ENGLISH
+    # Babel is imported here and below, not with the module: its locale data weighs some
+    # 10 MB, which the workers (that print nothing) need not carry.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     with catalog_path(language).open("rb") as file:
         catalog = read_po(file, locale=language)
     compiled = BytesIO()
@@ -46,6 +47,8 @@ def translator(language: str) -> Translator:
 
 def date_text(day: date, language: str) -> str:
     """Nov 21, 2026 in English; 21 nov 2026 in Spanish."""
+    from babel.dates import format_date
+
     return _plain_spaces(format_date(day, "medium", locale=language))
 
 
@@ -54,6 +57,8 @@ def dates_text(start: date, end: date, language: str) -> str:
     `date_text`."""
     if start == end:
         return date_text(start, language)
+    from babel.dates import format_interval
+
     return _plain_spaces(format_interval(start, end, "yMMMd", locale=language))
 
 

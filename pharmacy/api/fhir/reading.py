@@ -21,7 +21,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir.resources.R4B import get_fhir_model_class
 from flask import request
 from pydantic import ValidationError
 
@@ -117,6 +116,14 @@ def _unknown_resource_types(document: Resource, root: str) -> Iterator[Issue]:
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
         if not isinstance(kind, str) or not _is_resource_type(kind):
             yield Issue("structure", f"{_named(kind)} is not a FHIR R4 resource", path)
+
+
+def get_fhir_model_class(name: str):
+    """The R4B model of `name`; imported when first needed, so that the workers, which
+    create the app but read no FHIR, never load the models (some 20 MB)."""
+    from fhir.resources.R4B import get_fhir_model_class as model_class
+
+    return model_class(name)
 
 
 def _is_resource_type(name: str) -> bool:

@@ -15,10 +15,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from standardwebhooks import Webhook
 
 from pharmacy.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, utcnow
 from pharmacy.services.unit_of_work import unit_of_work
@@ -121,6 +119,8 @@ def message_id(hex_id: str) -> str:
 
 def signed_headers(secret: str, message: str, body: str, at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers: the signature covers `id.timestamp.body`."""
+    from standardwebhooks import Webhook  # here: a worker that sends none never loads it
+
     return {
         "webhook-id": message,
         "webhook-timestamp": str(int(at.timestamp())),
@@ -130,6 +130,8 @@ def signed_headers(secret: str, message: str, body: str, at: datetime) -> dict[s
 
 def post(claimed: Claimed, policy: Policy) -> Answer:
     """Send the body to the endpoint, connecting to the address checked now."""
+    import httpx  # here: some 18 MB a worker that sends no webhook need not carry
+
     try:
         target = addresses.target(claimed.url, allow_private=policy.allow_private)
     except addresses.Refused as refusal:
