@@ -11,14 +11,10 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
-import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pypdf
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from pharmacy import create_app
 from pharmacy.cli.demo import load_demo
@@ -27,31 +23,15 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
 from pharmacy.services.reference.defaults import load_defaults
+from tests.support.browser import chromium, no_chromium, serving
 from tests.support.databases import fresh_postgresql_database
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TECHNICIAN = ("tech", "amber-vial-tech-2026")
 PHARMACIST = ("pharmacist", "verify-every-capsule")
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="Chromium is installed by bin/test (apt-get)"
-)
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No access log: the queue's search (a patient's name) is in the query string."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
+pytestmark = pytest.mark.skipif(no_chromium(), reason="Chromium is installed by bin/test (apt-get)")
 
 
 @pytest.fixture(scope="module")
@@ -68,28 +48,17 @@ def server(tmp_path_factory):
             load_defaults(session)
             load_demo(session, today)
             stage_demo_queue(session, today)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        http = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-        thread = threading.Thread(target=http.serve_forever, daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{port}"
+            with serving(app) as address:
+                yield address
         finally:
-            http.shutdown()
-            thread.join(timeout=10)
             database.bound(app).engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium(playwright_api) as browser:
+        yield browser
 
 
 @pytest.fixture

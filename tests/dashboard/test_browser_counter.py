@@ -9,16 +9,13 @@ shows the refund.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from pharmacy.migrations import upgrade
 from tests.support import counter as desk
+from tests.support.browser import chromium, no_chromium, serving
 from tests.support.databases import fresh_postgresql_database, stocked_app
 from tests.support.orders import Orders
 from tests.support.pdf import flat, page_texts
@@ -26,26 +23,9 @@ from tests.support.staff import PASSWORD, created_staff
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TRACKING = "1Z999AA10123456784"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="Chromium is installed by bin/test (apt-get)"
-)
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No access log: a search (a patient's name) is in the query string."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
+pytestmark = pytest.mark.skipif(no_chromium(), reason="Chromium is installed by bin/test (apt-get)")
 
 
 @pytest.fixture(scope="module")
@@ -56,27 +36,14 @@ def pharmacy(tmp_path_factory):
         upgrade(url)
         with stocked_app(url, folder) as app:
             orders = Orders(app, created_staff(app), patients="Counterbrowser")
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            http = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-            thread = threading.Thread(target=http.serve_forever, daemon=True)
-            thread.start()
-            try:
-                yield f"http://127.0.0.1:{port}", orders
-            finally:
-                http.shutdown()
-                thread.join(timeout=10)
+            with serving(app) as address:
+                yield address, orders
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium(playwright_api) as browser:
+        yield browser
 
 
 @pytest.fixture
