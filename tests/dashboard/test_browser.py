@@ -23,7 +23,7 @@ from pharmacy.clock import pharmacy_today
 from pharmacy.extensions import database
 from pharmacy.migrations import upgrade
 from pharmacy.services.reference.defaults import load_defaults
-from tests.support.browser import chromium, no_chromium, serving
+from tests.support.browser import chromium, no_chromium, serving, status_of, windows
 from tests.support.databases import fresh_postgresql_database
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -64,30 +64,8 @@ def browser():
 @pytest.fixture
 def sign_in(browser, server):
     """`sign_in(user)`: a browser window of its own (own cookies), logged in."""
-    contexts = []
-
-    def open_window(user: tuple[str, str]):
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1366, "height": 900}
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{server}/")
-        assert "/login" in page.url
-        page.fill("#username", user[0])
-        page.fill("#password", user[1])
-        page.click("button[type=submit]")
-        page.wait_for_selector("#queue")
-        return page
-
-    yield open_window
-    for context in contexts:
-        context.close()
-
-
-def status_of(page) -> str:
-    return page.get_attribute("#status", "data-status")
+    with windows(browser, server) as open_window:
+        yield lambda user: open_window(*user)
 
 
 def test_an_order_is_compounded_verified_labelled_and_dispensed(sign_in, server):

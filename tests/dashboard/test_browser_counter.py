@@ -15,7 +15,7 @@ import pytest
 
 from pharmacy.migrations import upgrade
 from tests.support import counter as desk
-from tests.support.browser import chromium, no_chromium, serving
+from tests.support.browser import chromium, no_chromium, serving, status_of, windows
 from tests.support.databases import fresh_postgresql_database, stocked_app
 from tests.support.orders import Orders
 from tests.support.pdf import flat, page_texts
@@ -51,29 +51,8 @@ def sign_in(browser, pharmacy):
     """`sign_in(role)`: a browser window of its own (own cookies), logged in as the
     builder's account of that role."""
     server, orders = pharmacy
-    contexts = []
-
-    def open_window(role: str):
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1366, "height": 900}
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{server}/")
-        page.fill("#username", orders.staff[role].username)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_selector("#queue")
-        return page
-
-    yield open_window
-    for context in contexts:
-        context.close()
-
-
-def status_of(page) -> str:
-    return page.get_attribute("#status", "data-status")
+    with windows(browser, server) as open_window:
+        yield lambda role: open_window(orders.staff[role].username, PASSWORD)
 
 
 def download_text(page, button: str) -> tuple[str, str]:

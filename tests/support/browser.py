@@ -57,3 +57,36 @@ def chromium(playwright_api) -> Iterator:
         )
         yield browser
         browser.close()
+
+
+@contextlib.contextmanager
+def windows(browser, server: str) -> Iterator:
+    """`open_window(username, password)`: a window of its own (own cookies) on `server`,
+    signed in and on the queue; every window is closed on the way out."""
+    contexts = []
+
+    def open_window(username: str, password: str):
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1366, "height": 900}
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{server}/")
+        assert "/login" in page.url
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#queue")
+        return page
+
+    try:
+        yield open_window
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def status_of(page) -> str:
+    """The order page's status, as its badge carries it."""
+    return page.get_attribute("#status", "data-status")
